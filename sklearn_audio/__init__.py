@@ -1,0 +1,34 @@
+"""sklearn-audio: audio and music classification as scikit-learn estimators.
+
+The public estimators are importable from the top level. TensorFlow is only
+imported when a Keras classifier is first used, so loading audio or
+extracting features never pays TensorFlow's start-up time.
+"""
+
+import importlib
+
+__version__ = "0.1.0.dev0"
+
+_LAZY = {
+    "AudioLoader": "sklearn_audio.io",
+    "load_audio": "sklearn_audio.io",
+    "RawSegmenter": "sklearn_audio.segment",
+    "MFCCTransformer": "sklearn_audio.features",
+    "MelSpectrogramTransformer": "sklearn_audio.features",
+    "CNNClassifier": "sklearn_audio.models",
+    "LSTMClassifier": "sklearn_audio.models",
+    "DenseClassifier": "sklearn_audio.models",
+    "AudioFileError": "sklearn_audio.exceptions",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sklearn_audio' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,113 @@
+"""Input checks shared by the transformers: clear errors that name the sample at fault."""
+
+import os
+
+import numpy as np
+from sklearn.utils import check_array
+
+__all__ = ["check_waveforms", "check_finite", "is_path_array", "as_path_array"]
+
+
+def check_finite(array, index, what="sample"):
+    """Raise a ValueError naming ``what`` ``index`` if ``array`` holds NaN or inf."""
+    if not np.all(np.isfinite(array)):
+        bad = "NaN" if np.any(np.isnan(array)) else "infinite"
+        raise ValueError(f"{what} {index} contains {bad} values; clean or drop it first.")
+
+
+def _is_pathlike(obj):
+    return isinstance(obj, (str, os.PathLike))
+
+
+def is_path_array(X):
+    """True when ``X`` is a non-empty 1-D sequence holding any path.
+
+    One path is enough: a list that mixes paths and other objects is a list
+    of paths with a mistake in it, and :func:`as_path_array` names the item.
+    """
+    if isinstance(X, (str, os.PathLike)):
+        return False
+    if not isinstance(X, (list, tuple, np.ndarray)):
+        if not hasattr(X, "__array__"):
+            return False
+        X = np.asarray(X)
+    if isinstance(X, np.ndarray) and (X.ndim != 1 or X.dtype.kind not in "OUS"):
+        return False
+    return len(X) > 0 and any(_is_pathlike(item) for item in X)
+
+
+def as_path_array(X):
+    """Validate a 1-D array-like of paths and return it as a list of ``str``.
+
+    Raises a TypeError naming the first item that is not a path.
+    """
+    if isinstance(X, (str, os.PathLike)):
+        raise TypeError(
+            "Expected a 1-D array-like of paths, got a single path; wrap it in a list: [path]."
+        )
+    items = list(np.asarray(X, dtype=object).ravel()) if np.ndim(X) <= 1 else None
+    if items is None:
+        raise ValueError(f"Expected a 1-D array-like of paths, got shape {np.shape(X)}.")
+    if len(items) == 0:
+        raise ValueError("Expected at least one path, got an empty sequence.")
+    for i, item in enumerate(items):
+        if not _is_pathlike(item):
+            raise TypeError(
+                f"Item {i} is not a path (str or os.PathLike): got {type(item).__name__} "
+                f"{item!r:.60}."
+            )
+    return [os.fspath(item) for item in items]
+
+
+def _is_ragged(X):
+    """True for a 1-D object array, or a list/tuple, of arrays with different lengths."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1 and len(X) > 0 and np.ndim(X[0]) == 1
+    if isinstance(X, (list, tuple)) and len(X) > 0:
+        if not all(isinstance(item, (np.ndarray, list, tuple)) for item in X):
+            return False
+        return len({np.shape(item) for item in X}) > 1
+    return False
+
+
+def check_waveforms(X, *, what="sample"):
+    """Validate waveforms and return them as a list of 1-D float32 arrays.
+
+    Accepts a 2-D array-like ``(n_clips, n_samples)``, or a 1-D object array
+    (or list) of 1-D arrays of different lengths. Raises a ValueError naming
+    the clip at fault for NaN/inf values or an empty clip, a ValueError for
+    the wrong number of dimensions, and a TypeError for paths or other
+    non-numeric input. Rectangular input goes through scikit-learn's
+    ``check_array``, so sparse, complex and object data get its usual errors.
+    """
+    if is_path_array(X):
+        raise TypeError(
+            "Got file paths where waveforms were expected; put an AudioLoader before "
+            "this step, or pass the paths to MFCCTransformer directly."
+        )
+    if _is_ragged(X):
+        clips = []
+        for i, item in enumerate(X):
+            try:
+                clip = np.asarray(item, dtype=np.float32)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"{what} {i} is not a numeric waveform.") from exc
+            if clip.ndim != 1:
+                raise ValueError(
+                    f"{what} {i} has shape {clip.shape}; each waveform must be 1-D "
+                    "(fold stereo to mono first, e.g. AudioLoader(mono=True))."
+                )
+            if clip.size == 0:
+                raise ValueError(f"{what} {i} is empty (0 samples).")
+            check_finite(clip, i, what)
+            clips.append(clip)
+        return clips
+    if isinstance(X, np.ndarray) and X.ndim > 2:
+        raise ValueError(
+            f"Expected waveforms of shape (n_clips, n_samples) or a 1-D object array of "
+            f"1-D waveforms, got an array of shape {X.shape}."
+        )
+    X = check_array(X, dtype=(np.float32, np.float64), ensure_all_finite=False)
+    for i, clip in enumerate(X):
+        check_finite(clip, i, what)
+    return list(X.astype(np.float32, copy=False))
