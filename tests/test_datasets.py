@@ -1,0 +1,248 @@
+"""Tests for sklearn_audio.datasets. Nothing here touches the network."""
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import tone
+
+from sklearn_audio import datasets
+from sklearn_audio.datasets import get_data_home, load_audio_folder, load_fsdd, load_gtzan
+from sklearn_audio.io import AudioLoader
+
+SR = 8000
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    """Point every default location into tmp_path and any download at a missing file."""
+    monkeypatch.delenv("SKLEARN_AUDIO_DATA", raising=False)
+    monkeypatch.setenv("SKLEARN_AUDIO_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(datasets, "FSDD_URL", (tmp_path / "no-such-archive.zip").as_uri())
+
+
+def make_wav(path, seconds=0.1):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, tone(seconds=seconds, sr=SR), SR)
+    return path
+
+
+# --- get_data_home -------------------------------------------------------------
+
+
+def test_get_data_home(tmp_path, monkeypatch):
+    assert get_data_home() == tmp_path / "cache"
+    assert get_data_home(tmp_path / "x") == tmp_path / "x"
+    monkeypatch.delenv("SKLEARN_AUDIO_HOME")
+    assert get_data_home().name == "sklearn_audio_data"
+
+
+# --- load_audio_folder ---------------------------------------------------------
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "sounds"
+    for name in ("dog/b.wav", "dog/a.WAV", "cat/10.flac", "cat/2.ogg", "bird/x.au"):
+        make_wav(root / name)
+    (root / "README.md").write_text("ignored: not in a class folder")
+    (root / "dog" / "notes.txt").write_text("ignored: not audio")
+    (root / "cat" / ".hidden.wav").write_bytes(b"")
+    (root / ".cache").mkdir()
+    return root
+
+
+def test_audio_folder(folder):
+    data = load_audio_folder(folder)
+    names = [f"{Path(p).parent.name}/{Path(p).name}" for p in data.filenames]
+    assert names == ["bird/x.au", "cat/10.flac", "cat/2.ogg", "dog/a.WAV", "dog/b.wav"]
+    assert data.target.tolist() == ["bird", "cat", "cat", "dog", "dog"]
+    assert data.target_names.tolist() == ["bird", "cat", "dog"]
+    assert data.filenames.ndim == 1 and all(p.startswith(str(folder)) for p in data.filenames)
+    assert "5 files in 3 classes" in data.DESCR and "cat (2)" in data.DESCR
+    X, y = load_audio_folder(folder, return_X_y=True)
+    np.testing.assert_array_equal(X, data.filenames)
+    np.testing.assert_array_equal(y, data.target)
+
+
+@pytest.mark.parametrize("extensions", ["wav", ".WAV", ["wav"], (".wav",)])
+def test_audio_folder_extensions(tmp_path, extensions):
+    for name in ("a/1.wav", "a/2.flac", "b/1.WAV"):
+        make_wav(tmp_path / name)
+    data = load_audio_folder(tmp_path, extensions=extensions)
+    assert data.target.tolist() == ["a", "b"]
+
+
+def test_audio_folder_single_class(tmp_path):
+    make_wav(tmp_path / "only" / "1.wav")
+    assert load_audio_folder(tmp_path).target_names.tolist() == ["only"]
+
+
+def test_audio_folder_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing"):
+        load_audio_folder(tmp_path / "missing")
+    with pytest.raises(NotADirectoryError, match="file.wav"):
+        load_audio_folder(make_wav(tmp_path / "file.wav"))
+    with pytest.raises(ValueError, match="no class sub-folders"):
+        load_audio_folder(tmp_path)
+    make_wav(tmp_path / "full" / "1.wav")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"No audio files.*empty'"):
+        load_audio_folder(tmp_path)
+    with pytest.raises(ValueError, match=r"No audio files \(extensions \.mp3\).*full"):
+        load_audio_folder(tmp_path, extensions="mp3")
+    with pytest.raises(ValueError, match="extensions"):
+        load_audio_folder(tmp_path, extensions=["."])
+    with pytest.raises(TypeError, match="path"):
+        load_audio_folder(42)
+
+
+def test_audio_folder_end_to_end(mss_dir):
+    data = load_audio_folder(mss_dir)
+    assert data.target_names.tolist() == ["music", "silence", "speech"]
+    assert len(data.filenames) == 120
+    assert (np.unique(data.target, return_counts=True)[1] == 40).all()
+    X = AudioLoader(sr=SR, n_jobs=2).fit_transform(data.filenames)
+    assert X.shape == (120, SR) and X.dtype == np.float32
+
+
+# --- load_fsdd -------------------------------------------------------------------
+
+
+def test_fsdd_real(fsdd_dir):
+    fsdd = load_fsdd(data_home=fsdd_dir, download_if_missing=False)
+    assert fsdd.filenames.shape == (3000,)
+    assert fsdd.target.dtype.kind == "i" and fsdd.target_names.tolist() == list(range(10))
+    assert sorted(set(fsdd.speaker)) == sorted(
+        ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]
+    )
+    assert fsdd.index.min() == 0 and fsdd.index.max() == 49
+    assert fsdd.test_mask.sum() == 300
+    assert (fsdd.index[fsdd.test_mask] < 5).all()
+    first = fsdd.filenames[0]
+    assert first.endswith("0_george_0.wav") and fsdd.filenames[1].endswith("0_george_1.wav")
+    assert "CC BY-SA 4.0" in fsdd.DESCR
+    from_recordings = load_fsdd(data_home=fsdd_dir / "recordings", download_if_missing=False)
+    np.testing.assert_array_equal(from_recordings.filenames, fsdd.filenames)
+
+
+def test_fsdd_from_environment(fsdd_dir, monkeypatch):
+    monkeypatch.setenv("SKLEARN_AUDIO_DATA", str(fsdd_dir.parent))
+    X, y = load_fsdd(return_X_y=True)
+    assert X.shape == y.shape == (3000,)
+
+
+FSDD_FILES = ["0_alice_0.wav", "0_alice_7.wav", "1_alice_3.wav", "1_bob_12.wav", "1_bob_2.wav"]
+
+
+def make_fsdd_zip(tmp_path, top="free-spoken-digit-dataset-master"):
+    """A miniature of the GitHub archive: recordings plus files to leave out."""
+    source = tmp_path / "source"
+    archive = tmp_path / "fsdd.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in FSDD_FILES:
+            zf.write(make_wav(source / name), f"{top}/recordings/{name}")
+        zf.writestr(f"{top}/README.md", "readme")
+        zf.writestr(f"{top}/utils/spectogramer.py", "code")
+        zf.writestr(f"{top}/recordings/../../escape.wav", "zip slip attempt")
+    return archive
+
+
+def test_fsdd_download(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "FSDD_URL", make_fsdd_zip(tmp_path).as_uri())
+    fsdd = load_fsdd()
+    cache = tmp_path / "cache" / "fsdd"
+    assert sorted(p.name for p in cache.iterdir()) == ["recordings"]
+    assert sorted(p.name for p in (cache / "recordings").iterdir()) == sorted(FSDD_FILES)
+    assert not (tmp_path / "escape.wav").exists()
+    expected = ["0_alice_0.wav", "0_alice_7.wav", "1_alice_3.wav", "1_bob_2.wav", "1_bob_12.wav"]
+    assert [Path(f).name for f in fsdd.filenames] == expected
+    assert fsdd.target.tolist() == [0, 0, 1, 1, 1]
+    assert fsdd.index.tolist() == [0, 7, 3, 2, 12]
+    assert fsdd.test_mask.tolist() == [True, False, True, True, False]
+    # Second call reads the cache: the (now unreachable) URL is not used.
+    monkeypatch.setattr(datasets, "FSDD_URL", (tmp_path / "gone.zip").as_uri())
+    np.testing.assert_array_equal(load_fsdd().filenames, fsdd.filenames)
+
+
+def test_fsdd_download_into_data_home(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "FSDD_URL", make_fsdd_zip(tmp_path).as_uri())
+    home = tmp_path / "mine" / "recordings"
+    assert len(load_fsdd(data_home=home).filenames) == len(FSDD_FILES)
+    assert (home / "1_bob_2.wav").is_file() and not (tmp_path / "cache").exists()
+
+
+def test_fsdd_not_found_without_download(tmp_path):
+    with pytest.raises(OSError, match="download_if_missing=False") as info:
+        load_fsdd(download_if_missing=False)
+    message = str(info.value)
+    for hint in ("data_home", "SKLEARN_AUDIO_DATA", "free-spoken-digit-dataset"):
+        assert hint in message
+    assert not (tmp_path / "cache").exists()
+
+
+def test_fsdd_download_failure_says_what_to_do(tmp_path):
+    with pytest.raises(OSError, match="Could not download.*SKLEARN_AUDIO_DATA"):
+        load_fsdd()
+    # Nothing half-done is left to pass for the data set next time.
+    assert list((tmp_path / "cache" / "fsdd").iterdir()) == []
+
+
+@pytest.mark.parametrize("content", ["not a zip", "zip without recordings"])
+def test_fsdd_bad_archive(tmp_path, monkeypatch, content):
+    archive = tmp_path / "bad.zip"
+    if content == "not a zip":
+        archive.write_text(content)
+    else:
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("top/README.md", "readme")
+    monkeypatch.setattr(datasets, "FSDD_URL", archive.as_uri())
+    with pytest.raises(OSError, match="Could not download"):
+        load_fsdd()
+    assert list((tmp_path / "cache" / "fsdd").iterdir()) == []
+
+
+# --- load_gtzan ------------------------------------------------------------------
+
+
+@pytest.fixture
+def gtzan(tmp_path):
+    root = tmp_path / "gtzan"
+    for name in ("blues/blues.00010.au", "blues/blues.00002.au", "rock/rock.00000.wav"):
+        make_wav(root / "genres" / name)
+    (root / "genres" / "input.mf").write_text("ignored: a file at the genres level")
+    (root / "genres" / "rock" / "notes.txt").write_text("ignored")
+    (root / "genres" / "rock" / "blues.00001.wav").write_text("ignored: wrong genre name")
+    return root
+
+
+@pytest.mark.parametrize("sub", ["", "genres"])
+def test_gtzan(gtzan, sub):
+    data = load_gtzan(gtzan / sub if sub else gtzan)
+    expected = ["blues.00002.au", "blues.00010.au", "rock.00000.wav"]
+    assert [Path(f).name for f in data.filenames] == expected
+    assert data.target.tolist() == ["blues", "blues", "rock"]
+    assert data.target_names.tolist() == ["blues", "rock"]
+    assert data.track_id.tolist() == [2, 10, 0]
+    assert "Tzanetakis" in data.DESCR
+    X, y = load_gtzan(gtzan, return_X_y=True)
+    np.testing.assert_array_equal(y, data.target)
+
+
+def test_gtzan_kaggle_layout(tmp_path):
+    make_wav(tmp_path / "Data" / "genres_original" / "jazz" / "jazz.00054.wav")
+    (tmp_path / "Data" / "images_original" / "jazz").mkdir(parents=True)
+    assert load_gtzan(tmp_path / "Data").target.tolist() == ["jazz"]
+
+
+def test_gtzan_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        load_gtzan(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="No GTZAN genre folders"):
+        load_gtzan(tmp_path)
+    (tmp_path / "genres" / "pop").mkdir(parents=True)
+    (tmp_path / "genres" / "pop" / "song.mp3").write_text("x")
+    with pytest.raises(ValueError, match=r"genre folder\(s\):.*pop"):
+        load_gtzan(tmp_path)
