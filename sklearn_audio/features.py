@@ -193,12 +193,16 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
     def _transform_paths(self, engine, paths):
         from .io import load_audio
 
-        parts = []
+        out = None
         for start in range(0, len(paths), _PATH_CHUNK):
             chunk = paths[start : start + _PATH_CHUNK]
             clips = _map(self.n_jobs, lambda path: load_audio(path, sr=self.sr), chunk)
-            parts.append(self._extract(engine, clips, names=chunk))
-        return np.concatenate(parts, axis=0)
+            part = self._extract(engine, clips, names=chunk)
+            if out is None:
+                # Filled chunk by chunk: only one chunk's raw audio and features exist at once.
+                out = np.empty((len(paths),) + part.shape[1:], dtype=np.float32)
+            out[start : start + len(chunk)] = part
+        return out
 
     def _transform_segments(self, engine, segments):
         n_clips, n_segments, _ = segments.shape
