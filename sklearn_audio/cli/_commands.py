@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..datasets import load_audio_folder, load_fsdd
+from ..io import audio_duration
 from ._errors import UserError
 from ._model_file import load_model, save_model
 from ._pipelines import build_pipeline
@@ -34,6 +35,9 @@ def _load_labelled_folder(data_dir, *, min_per_class=1, allow_single_class=False
         raise UserError(
             f"each class needs at least {min_per_class} files here; too few in: {', '.join(small)}"
         )
+    # Headers only: a file that is not audio fails now, naming itself, not after training.
+    for path in data.filenames:
+        audio_duration(path)
     return data
 
 
@@ -108,6 +112,14 @@ def train(args):
         summary["cross_validation"] = cv_report.to_dict()
         pipeline.fit(X, y)
     else:
+        n_test = int(np.ceil(args.test_size * len(X)))
+        n_classes = len(data.target_names)
+        if n_test < n_classes or len(X) - n_test < n_classes:
+            raise UserError(
+                f"--test-size {args.test_size} of {len(X)} files gives {n_test} test and "
+                f"{len(X) - n_test} training files for {n_classes} classes; each side needs "
+                "at least one file per class (change --test-size or add files)"
+            )
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
         )
