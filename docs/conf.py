@@ -26,7 +26,16 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# scikit-learn generates set_*_request methods per class; their docstrings point into
+# scikit-learn's own glossary, which this site does not have.
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    "exclude-members": ",".join(
+        f"set_{method}_request"
+        for method in ("fit", "score", "predict", "predict_proba", "transform", "partial_fit")
+    ),
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = ["_templates"]

@@ -25,14 +25,14 @@ import argparse
 import os
 import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from optuna.distributions import CategoricalDistribution, FloatDistribution  # noqa: E402
+from optuna.distributions import FloatDistribution  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
+from _data import data_folder  # noqa: E402
 from sklearn_audio import AudioLoader, MFCCTransformer  # noqa: E402
 from sklearn_audio.datasets import load_audio_folder  # noqa: E402
 from sklearn_audio.metrics import SCORING  # noqa: E402
@@ -44,11 +44,6 @@ SIZES = {
     "cnn": ("filters", [(8, 16), (16, 32), (16, 16), (32, 32)]),
     "lstm": ("units", [(16,), (32,), (32, 32), (64,)]),
 }
-
-
-def default_data():
-    root = os.environ.get("SKLEARN_AUDIO_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
-    return Path(root) / "music_speech_silence"
 
 
 def make_pipeline(model, sr, epochs, cache):
@@ -75,15 +70,21 @@ def report(name, search, seconds, n_candidates):
         f"{metric} {best[f'mean_test_{metric}'][i]:.3f}" for metric in ("f1_macro", "accuracy")
     )
     params = ", ".join(
-        f"{k.removeprefix('clf__')}={v:.2g}" if isinstance(v, float) else f"{k.removeprefix('clf__')}={v}"
-        for k, v in search.best_params_.items()
+        f"{key.removeprefix('clf__')}={value:.2g}"
+        if isinstance(value, float)
+        else f"{key.removeprefix('clf__')}={value}"
+        for key, value in search.best_params_.items()
     )
-    print(f"{name:<20} {n_candidates:>3} candidates {seconds:7.1f} s   best: {params}   CV {scores}")
+    print(f"{name:<20} {n_candidates:>3} candidates {seconds:7.1f} s   best: {params}")
+    print(f"{'':<20} cross-validated {scores}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data", nargs="?", default=default_data(), help="folder per class")
+    parser.add_argument(
+        "data", nargs="?", default=str(data_folder("music_speech_silence")),
+        help="folder per class",
+    )
     parser.add_argument("--model", choices=sorted(SIZES), default="dense")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--trials", type=int, default=6)

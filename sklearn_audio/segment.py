@@ -214,8 +214,9 @@ class RawSegmenter(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        segments : ndarray of float32, shape (n_clips, n_segments_, segment_samples_)
-            All-zero rows along the segment axis are padding.
+        segments : ndarray of float32
+            Shape ``(n_clips, n_segments_, segment_samples_)``. All-zero rows
+            along the segment axis are padding.
         """
         check_is_fitted(self, "n_segments_")
         clips = check_waveforms(X)

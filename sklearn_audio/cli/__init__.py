@@ -130,7 +130,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (UserError, AudioFileError, FileNotFoundError, ValueError) as exc:
+    except (UserError, AudioFileError, FileNotFoundError, ConnectionError, ValueError) as exc:
         if os.environ.get("SKLEARN_AUDIO_DEBUG"):
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -218,12 +218,17 @@ def tune(args):
     data = _load_labelled_folder(args.data_dir, min_per_class=args.cv)
     pipeline = build_pipeline(args.model, sr=args.sr, segment_seconds=args.segment_seconds,
                               epochs=args.epochs, random_state=args.random_state, verbose=True)
-    result = run_tuning(
-        pipeline, data.filenames, data.target, n_trials=args.trials, cv=args.cv,
-        storage=args.storage, study_name=args.study_name, timeout=args.timeout,
-        random_state=args.random_state,
-    )
-    _echo(str(result))
+    try:
+        result = run_tuning(
+            pipeline, data.filenames, data.target, n_trials=args.trials, cv=args.cv,
+            storage=args.storage, study_name=args.study_name, timeout=args.timeout,
+            random_state=args.random_state,
+        )
+    except ImportError as exc:  # a storage URL whose database driver is not installed
+        raise UserError(f"{exc} (for PostgreSQL: pip install 'sklearn-audio[postgres]')") from None
+    except RuntimeError as exc:  # e.g. every trial pruned or failed: nothing to report
+        raise UserError(str(exc)) from None
+    _echo(result.summary())
     out = Path(args.out_dir)
     written = plot_tuning(result.study, out)
     _echo(*(f"wrote {p}" for p in written))
