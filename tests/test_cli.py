@@ -211,3 +211,33 @@ def test_demo_on_a_small_copy(fsdd_dir, tmp_path, capsys):
     assert status == 0
     assert "Test set (official split)" in out and "accuracy" in out
     assert (tmp_path / "out" / "fsdd_cnn.joblib").is_file()
+
+
+@pytest.mark.slow
+def test_tune_end_to_end_with_sqlite(mss_dir, tmp_path, capsys):
+    data = _small_copy(mss_dir, tmp_path / "data", per_class=6)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    argv = ["tune", str(data), "--model", "dense", "--sr", "8000", "--trials", "2",
+            "--epochs", "2", "--cv", "2", "--storage", storage, "--study-name", "cli",
+            "--out-dir", str(tmp_path / "plots")]
+    status, out, _ = _run(capsys, *argv)
+    assert status == 0
+    assert "Best parameters" in out and "f1_macro" in out
+    history = (tmp_path / "plots" / "optimization_history.png").read_bytes()
+    assert history.startswith(PNG_MAGIC)
+    # The same command again resumes the study: its trials add up.
+    status, out, _ = _run(capsys, *argv)
+    assert status == 0
+    import optuna
+
+    assert len(optuna.load_study(study_name="cli", storage=storage).trials) == 4
+
+
+def test_tune_unreachable_storage(mss_dir, tmp_path, capsys):
+    data = _small_copy(mss_dir, tmp_path / "data", per_class=3)
+    status, _, err = _run(
+        capsys, "tune", str(data), "--model", "dense", "--sr", "8000", "--trials", "1",
+        "--cv", "2", "--storage", "postgresql://nobody:secret@127.0.0.1:1/none",
+    )
+    _assert_one_line_error(status, err, "127.0.0.1:1")
+    assert "secret" not in err
