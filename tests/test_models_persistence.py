@@ -1,0 +1,116 @@
+"""Persistence and model selection: pickle, joblib, clone, GridSearchCV, memory."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from sklearn_audio.features import MFCCTransformer
+from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
+
+SR = 8000
+
+
+def tones(n_per_class=8, seed=0):
+    """Noisy tones of three pitches: waveforms (n, 2000) and their pitch labels."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(2000) / SR
+    X, y = [], []
+    for label, freq in (("low", 300.0), ("mid", 900.0), ("high", 2500.0)):
+        for _ in range(n_per_class):
+            wave = 0.5 * np.sin(2 * np.pi * freq * t + rng.uniform(0, 6))
+            X.append((wave + 0.05 * rng.normal(size=t.size)).astype(np.float32))
+            y.append(label)
+    return np.stack(X), np.array(y)
+
+
+@pytest.fixture(scope="module")
+def fitted_pipeline():
+    X, y = tones()
+    pipe = Pipeline([
+        ("mfcc", MFCCTransformer(sr=SR, n_mfcc=13, n_fft=256, hop_length=128)),
+        ("clf", CNNClassifier(filters=(4,), dense_units=8, epochs=2, batch_size=8,
+                              random_state=0)),
+    ]).fit(X, y)  # fmt: skip
+    return pipe, X, y
+
+
+def test_pickle_roundtrip_keeps_predictions(fitted_pipeline):
+    pipe, X, _ = fitted_pipeline
+    before = pipe.predict_proba(X)
+    restored = pickle.loads(pickle.dumps(pipe))
+    assert_array_equal(restored.predict_proba(X), before)
+    assert_array_equal(restored.predict(X), pipe.predict(X))
+    assert restored[-1].history_ == pipe[-1].history_
+
+
+def test_joblib_roundtrip_keeps_predictions(fitted_pipeline):
+    pipe, X, _ = fitted_pipeline
+    buffer = io.BytesIO()
+    joblib.dump(pipe, buffer)
+    buffer.seek(0)
+    assert_array_equal(joblib.load(buffer).predict_proba(X), pipe.predict_proba(X))
+
+
+def test_restored_model_can_be_refitted(fitted_pipeline):
+    pipe, X, y = fitted_pipeline
+    restored = pickle.loads(pickle.dumps(pipe))
+    assert restored.fit(X, y).score(X, y) >= 0.0
+
+
+def test_clone_of_fitted_pipeline_is_unfitted(fitted_pipeline):
+    pipe = fitted_pipeline[0]
+    copy = clone(pipe)
+    assert copy.get_params()["clf"].get_params() == pipe[-1].get_params()
+    assert not hasattr(copy[-1], "model_")
+
+
+@pytest.mark.parametrize(
+    "est",
+    [CNNClassifier(conv="1d", random_state=0), LSTMClassifier(cell="gru"), DenseClassifier()],
+    ids=["cnn1d", "lstm", "dense"],
+)
+def test_unfitted_estimators_pickle(est):
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored.get_params() == est.get_params()
+
+
+@pytest.mark.slow
+def test_grid_search_in_two_processes():
+    X, y = tones(n_per_class=6)
+    X = np.asarray(MFCCTransformer(sr=SR, n_fft=256, hop_length=128, output="stats").fit_transform(X))
+    search = GridSearchCV(
+        DenseClassifier(epochs=2, batch_size=8, random_state=0),
+        {"hidden_layer_sizes": [(4,), (8,)]},
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
+        n_jobs=2,  # loky worker processes: the estimator travels pickled
+    ).fit(X, y)
+    assert set(search.best_params_) == {"hidden_layer_sizes"}
+    assert search.predict_proba(X).shape == (len(X), 3)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.slow
+def test_twenty_fits_keep_memory_flat():
+    # Tiny fits run eagerly; benchmarks/fsdd.py measures 20 traced CNN fits.
+    psutil = pytest.importorskip("psutil")
+    X, y = tones(n_per_class=6)
+    stats = MFCCTransformer(sr=SR, n_fft=256, hop_length=128, output="stats").fit_transform(X)
+    process = psutil.Process()
+
+    def fit_and_predict(seed):
+        est = DenseClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=seed)
+        est.fit(stats, y).predict(stats)
+
+    fit_and_predict(0)  # warm-up: TensorFlow's one-off allocations
+    start = process.memory_info().rss
+    for seed in range(20):
+        fit_and_predict(seed)
+    growth_mb = (process.memory_info().rss - start) / 2**20
+    assert growth_mb < 200, f"memory grew by {growth_mb:.0f} MB over 20 fits"
