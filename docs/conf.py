@@ -41,7 +41,6 @@ numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "generated/*.examples"]
 html_theme = "pydata_sphinx_theme"
-html_static_path = ["_static"]
 html_title = "sklearn-audio"
 # No network in CI: intersphinx inventories are not fetched, references stay plain text.
 intersphinx_mapping = {}
