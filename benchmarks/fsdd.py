@@ -116,6 +116,8 @@ def official_split(data, kinds, quick_epochs):
         clf = pipe[-1]
         epochs = len(clf.history_["loss"])
         mark = "ok" if accuracy >= targets[kind] else "MISS"
+        if quick_epochs:
+            mark = "(quick)"
         print(
             f"   {names[kind]:<16}{accuracy:>9.2%}{targets[kind]:>7.0%} {epochs:>7}"
             f"{fit_seconds:>8.0f}{per_epoch(clf.callbacks[0]):>9.2f}  {mark}",
