@@ -16,6 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import get_scorer
 
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
+from sklearn_audio.models import _trainers
 from sklearn_audio.models._data import aggregate, real_segments, stratified_split
 
 FAMILY_TINY = {
@@ -332,6 +333,10 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     est = FAMILY_TINY["dense"](epochs=40, batch_size=60, patience=2, learning_rate=0.05,
                                random_state=0).fit(X, y)  # fmt: skip
     assert len(est.history_["loss"]) < 40
+    # The weights kept are the best epoch's: the same as training that long.
+    best_epoch = int(np.argmin(est.history_["val_loss"]))
+    shorter = clone(est).set_params(epochs=best_epoch + 1, early_stopping=False).fit(X, y)
+    assert_allclose(est.predict_proba(X), shorter.predict_proba(X), rtol=1e-5)
 
 
 # -- reproducibility and Keras state ---------------------------------------------------------
@@ -344,6 +349,8 @@ def test_same_random_state_same_predictions(family):
     # 14 steps per epoch x 3 epochs is past the eager-step limit: the traced
     # training graph is what runs.
     kw = dict(epochs=3, batch_size=4, validation_fraction=0.0, random_state=3)
+    # The first fit builds and traces a trainer, the second reuses it.
+    _trainers.clear_trainers()
     np_state = np.random.get_state()
     first = FAMILY_TINY[family](**kw).fit(X, y)
     assert first.model_.run_eagerly is False
@@ -357,6 +364,38 @@ def test_same_random_state_same_predictions(family):
         assert not np.array_equal(p1, p3)
     # Each fit clears Keras's global state; earlier fitted models are unaffected.
     assert_array_equal(first.predict_proba(X), p1)
+
+
+def test_traced_fits_leave_no_training_graph_behind():
+    # Keras's optimizer used to register, on every traced fit, a custom
+    # gradient in TensorFlow's process-wide registry that held the whole
+    # training graph: about 15 MB per CNN fit that nothing ever freed.
+    from tensorflow.python.framework import ops
+
+    X, y = make_data((4,), n_per_class=20)
+    kw = dict(epochs=3, batch_size=4, validation_fraction=0.0, random_state=0)
+    assert FAMILY_TINY["dense"](**kw).fit(X, y).model_.run_eagerly is False
+    registered = set(ops._gradient_registry.list())
+    for seed in (1, 2):
+        FAMILY_TINY["dense"](**dict(kw, random_state=seed)).fit(X, y)
+    assert set(ops._gradient_registry.list()) == registered
+
+
+def test_traced_fits_reuse_one_trainer_per_configuration():
+    # Tracing costs more than training a small network: identical
+    # configurations train on one cached trainer and keep their own model_.
+    _trainers.clear_trainers()
+    X, y = make_data((4,), n_per_class=20)
+    kw = dict(epochs=3, batch_size=4, validation_fraction=0.0, random_state=0)
+    first = FAMILY_TINY["dense"](**kw).fit(X, y)
+    # Another seed and another learning rate (a variable): the same graphs.
+    second = FAMILY_TINY["dense"](**dict(kw, random_state=1, learning_rate=0.01)).fit(X, y)
+    assert len(_trainers._trainers) == 1
+    ((trainer, busy),) = _trainers._trainers.values()
+    assert not busy and trainer is not first.model_ and trainer is not second.model_
+    assert not np.array_equal(first.predict_proba(X), second.predict_proba(X))
+    FAMILY_TINY["dense"](**dict(kw, hidden_layer_sizes=(5,))).fit(X, y)
+    assert len(_trainers._trainers) == 2
 
 
 class _EpochCounter(keras.callbacks.Callback):

@@ -18,7 +18,10 @@ What the base adds on top of scikeras's ``KerasClassifier``:
 * a stratified, shuffled validation split by clip, with early stopping;
 * input standardisation inside the network (a ``Normalization`` layer set
   from the training rows);
-* seeding and clearing Keras's global state per fit.
+* seeding and clearing Keras's global state per fit, and an optimizer that
+  does not leak each fit's training graph (see ``_single_replica``);
+* training on a cached *trainer* per network configuration, so that a
+  sweep traces each configuration's graphs once (see ``_trainers``).
 """
 
 import contextlib
@@ -46,6 +49,8 @@ from sklearn.utils.validation import (
 from .._validation import check_finite
 from . import _params
 from ._data import aggregate, flatten_segments, input_stats, real_segments, stratified_split
+from ._single_replica import skip_single_replica_all_reduce
+from ._trainers import reusable_trainer
 
 __all__ = ["KerasAudioClassifier"]
 
@@ -99,6 +104,24 @@ def _keras_session(seed):
         tf_logger.removeFilter(quiet)
         random.setstate(py_state)
         np.random.set_state(np_state)
+
+
+@keras.saving.register_keras_serializable(package="sklearn_audio", name="Normalization")
+class _Normalization(keras.layers.Normalization):
+    """Keras's ``Normalization``, reading its statistics from its variables on every call.
+
+    The stock layer divides by tensors that ``finalize_state()`` derives from
+    its variables, and a traced graph captures those tensors by value: a
+    trainer reused across fits (see ``_trainers``) would keep the first
+    fit's statistics. Reading the variables keeps every graph current.
+    """
+
+    def call(self, inputs):
+        inputs = keras.ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
+        mean = keras.ops.reshape(self.adapt_mean, self._broadcast_shape)
+        variance = keras.ops.reshape(self.adapt_variance, self._broadcast_shape)
+        scale = keras.ops.maximum(keras.ops.sqrt(variance), keras.backend.epsilon())
+        return (inputs - keras.ops.cast(mean, inputs.dtype)) / keras.ops.cast(scale, inputs.dtype)
 
 
 def _shape_str(names):
@@ -237,9 +260,9 @@ class KerasAudioClassifier(KerasClassifier):
         hint = self._shape_hint()
         if len(shape) == len(axes):
             hint = (
-                "Reshape your data: a single clip needs a leading clip axis, e.g. "
-                "X[np.newaxis]. " + hint
-            )
+                f"{hint} Reshape your data if it is one clip: add a leading clip axis, "
+                "e.g. X[np.newaxis]."
+            ).strip()
         return ValueError(
             f"{name} expects unsegmented input of shape {unsegmented} or segmented input "
             f"of shape {segmented}; got an array of shape {tuple(shape)}."
@@ -408,22 +431,38 @@ class KerasAudioClassifier(KerasClassifier):
                     )
                 ]
             try:
-                self._fit_keras_model(
-                    X_train, y_train, sample_weight=w_train, warm_start=False,
-                    epochs=params["epochs"], initial_epoch=0,
-                    validation_data=validation_data, shuffle=True,
-                )  # fmt: skip
+                self._train(X_train, y_train, w_train, validation_data, params["epochs"])
             finally:
                 # The callbacks hold the model and early stopping's best weights:
                 # dropping them keeps fitted estimators small to keep and pickle.
                 del self._fit_callbacks, self._predict_callbacks
         self.history_ = {key: [float(v) for v in values] for key, values in self.history_.items()}
-        # Traced training graphs are only needed while training; Keras rebuilds
-        # them if the model is trained again.
-        self.model_.train_function = None
-        self.model_.test_function = None
-        self.model_.predict_function = None
         return self
+
+    def _train(self, X, y, weights, validation_data, epochs):
+        """Run Keras's training loop for ``self.model_`` (through scikeras)."""
+
+        def fit():
+            self._fit_keras_model(
+                X, y, sample_weight=weights, warm_start=False, epochs=epochs,
+                initial_epoch=0, validation_data=validation_data, shuffle=True,
+            )  # fmt: skip
+
+        if self.model_.run_eagerly:  # no graphs to trace, nothing to reuse
+            fit()
+            return
+        model = self.model_
+        meta = self._get_metadata()
+        with reusable_trainer(
+            model, lambda: self._keras_build_fn(meta),
+            validation=validation_data is not None, weighted=weights is not None,
+        ) as trainer:  # fmt: skip
+            trainer.run_eagerly = False
+            self.model_ = trainer
+            try:
+                fit()
+            finally:
+                self.model_ = model
 
     def _examples(self, X, y, weights, clips, segmented):
         """Rows, labels and weights of the given clips, one row per real example."""
@@ -446,7 +485,7 @@ class KerasAudioClassifier(KerasClassifier):
         if not self._per_feature_normalization():
             # One scalar mean and variance: a trailing channel axis of size 1.
             x = keras.layers.Reshape(shape + (1,), name="add_channel")(x)
-        x = keras.layers.Normalization(axis=-1, name=_NORMALIZATION)(x)
+        x = _Normalization(axis=-1, name=_NORMALIZATION)(x)
         if self.input_noise:
             # Active in training only: a cheap augmentation that makes the
             # network rely less on exact values (speaker, microphone, gain).
@@ -455,7 +494,7 @@ class KerasAudioClassifier(KerasClassifier):
         outputs = keras.layers.Dense(meta["n_classes_"], activation="softmax", name="proba")(x)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
         model.compile(
-            optimizer=self._make_optimizer(self.learning_rate),
+            optimizer=skip_single_replica_all_reduce(self._make_optimizer(self.learning_rate)),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
