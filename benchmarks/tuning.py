@@ -27,8 +27,8 @@ ways in this one process:
 Each cached sweep starts from an empty cache, so its time includes filling it.
 The ``CachedTransformer`` sweep is then run once more on its full cache: that
 time is the classifiers' fitting and scoring alone, the floor below which no
-feature cache can bring a sweep (with Keras networks, mostly TensorFlow's
-per-fit graph tracing).
+feature cache can bring a sweep (with Keras networks, Keras's own per-fit
+work: building the model and its data pipeline, the steps, the validation).
 A warm-up fit beforehand pays TensorFlow's start-up and reads the files into
 the OS page cache, so that no variant pays for that.
 """

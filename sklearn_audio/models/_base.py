@@ -85,8 +85,9 @@ def _keras_session(seed):
     """A fresh Keras global state, seeded, without touching the caller's RNGs.
 
     ``clear_session`` drops the graph, layer-name counters and the global seed
-    generator left by earlier models (the memory that grows over repeated
-    fits); already-built models keep their own variables and stay usable.
+    generator left by earlier models (so that layer names, and with them the
+    trainer cache's keys, repeat); already-built models keep their own
+    variables and stay usable.
     ``set_random_seed`` then makes weight initialisation, dropout and
     shuffling repeatable. Python's and NumPy's global generators are restored
     afterwards so that fitting does not reseed the user's program.
