@@ -59,7 +59,7 @@ def _key(model, *, validation, weighted):
     return (json.dumps(config, sort_keys=True), bool(validation), bool(weighted))
 
 
-def _new_trainer(model, build):
+def _new_trainer(build):
     """A second copy of the network, built without consuming the seeded RNG.
 
     Building draws initial weights and seed-generator seeds from Python's
@@ -120,7 +120,7 @@ def reusable_trainer(model, build, *, validation, weighted):
         else:
             entry = None
     if entry is None:
-        entry = [_new_trainer(model, build), True]
+        entry = [_new_trainer(build), True]
     trainer = entry[0]
     try:
         _load_state(model, trainer)
