@@ -147,7 +147,7 @@ def leave_one_speaker_out(data, quick_epochs, folds):
     return scores
 
 
-def raw_keras_cnn(X_train, y_train, X_val, y_val, n_classes, seed):
+def raw_keras_cnn(X_train, n_classes, seed):
     """The network of CNNClassifier's defaults, written directly in Keras."""
     import keras
 
@@ -208,7 +208,7 @@ def overhead(data, epochs, repeats):
         X_tr, X_val, y_tr, y_val = train_test_split(
             F_train, y_train, test_size=0.1, stratify=y_train, random_state=0
         )
-        model = raw_keras_cnn(X_tr, y_tr, X_val, y_val, 10, seed=0)
+        model = raw_keras_cnn(X_tr, 10, seed=0)
         model.fit(X_tr, y_tr, epochs=epochs, batch_size=32, validation_data=(X_val, y_val),
                   verbose=0, callbacks=[timer])  # fmt: skip
         times["plain Keras"].append(time.perf_counter() - start)
@@ -243,7 +243,7 @@ def memory(F_train, y_train, n_fits, epochs):
         clf.fit(X, y).predict(X)
 
     def plain_keras(seed):
-        model = raw_keras_cnn(X, y_int, None, None, len(classes), seed)
+        model = raw_keras_cnn(X, len(classes), seed)
         model.fit(X, y_int, epochs=epochs, batch_size=32, verbose=0)
         model.predict(X, verbose=0)
         keras.backend.clear_session()
