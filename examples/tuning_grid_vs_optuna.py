@@ -8,16 +8,17 @@ Usage::
 The data set is a folder per class (``root/<class>/<file>``); the default is
 ``$SKLEARN_AUDIO_DATA/music_speech_silence`` (else ``../shared/data/...``
 next to the repository). Both searches tune the same pipeline,
-``AudioLoader -> MFCCTransformer -> classifier``, over the same two
-parameters, with every metric of ``SCORING`` and ``refit="f1_macro"``:
+``MFCCTransformer -> classifier`` (the MFCC step reads the files), over the
+same two parameters, with every metric of ``SCORING`` and
+``refit="f1_macro"``:
 
 * ``GridSearchCV``: 2 learning rates x 2 layer sizes, every combination;
 * ``AudioOptunaSearchCV``: ``--trials`` samples of a log-uniform learning
   rate and 4 layer sizes, with TPE and epoch-level pruning.
 
 The features sit in a :class:`~sklearn_audio.tuning.CachedTransformer`, so
-each fold's MFCCs are computed once and shared by every candidate of both
-searches (the grid fills the cache; Optuna reads it). Small and quick by
+each file's MFCCs are computed once and shared by every fold and candidate
+of both searches (the grid fills the cache; Optuna reads it). Small and quick by
 default; raise ``--epochs`` and ``--trials`` for real use.
 """
 
@@ -33,7 +34,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
 from _data import data_folder  # noqa: E402
-from sklearn_audio import AudioLoader, MFCCTransformer  # noqa: E402
+from sklearn_audio import MFCCTransformer  # noqa: E402
 from sklearn_audio.datasets import load_audio_folder  # noqa: E402
 from sklearn_audio.metrics import SCORING  # noqa: E402
 from sklearn_audio.tuning import AudioOptunaSearchCV, CachedTransformer  # noqa: E402
@@ -52,9 +53,9 @@ def make_pipeline(model, sr, epochs, cache):
     classifier = {"dense": DenseClassifier, "cnn": CNNClassifier, "lstm": LSTMClassifier}[model]
     # Dense networks take one summary vector per clip; CNNs and LSTMs the MFCC frames.
     output = "stats" if model == "dense" else "frames"
-    features = Pipeline(
-        [("load", AudioLoader(sr=sr)), ("mfcc", MFCCTransformer(sr=sr, output=output))]
-    )
+    # Given the paths, MFCCTransformer decodes the files itself: fitting it reads no
+    # audio, so the cache's per-file rows are all a fold needs.
+    features = MFCCTransformer(sr=sr, output=output)
     return Pipeline(
         [
             ("features", CachedTransformer(features, memory=cache)),

@@ -8,7 +8,8 @@ the whole data set is never in memory at once.
 
 Output is ``(n, frames, coeffs)``, ``(n, segments, frames, coeffs)`` for
 segments, or 2-D summary statistics with ``output="stats"``. The frame
-count is fixed at :meth:`fit` (the longest training clip, or ``n_frames``);
+count of ``output="frames"`` is fixed at :meth:`fit` (the longest training
+clip, or ``n_frames``);
 shorter clips are padded with their own silence frame and longer ones
 truncated. All-zero padding segments become all-zero features.
 """
@@ -135,7 +136,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
 
     # -- fit / transform ----------------------------------------------------
     def fit(self, X, y=None):
-        """Fix the frame count from the training clips.
+        """Fix the frame count from the training clips (``output="frames"``).
 
         Parameters
         ----------
@@ -153,6 +154,11 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         kind, data = self._read_input(X)
         if self.n_frames is not None:
             self.n_frames_ = int(self.n_frames)
+        elif self.output == "stats":
+            # Statistics pool each clip's own frames: no frame count to fix, so the
+            # fitted state does not depend on the training clips (and a feature
+            # cache can share one fitted state across folds).
+            self.n_frames_ = None
         else:
             longest = max(self._clip_lengths(kind, data))
             self.n_frames_ = n_frames_for_length(longest, self.hop_length)
@@ -332,12 +338,14 @@ class MFCCTransformer(_SpectralTransformer):
         Threads for feature extraction and file decoding; ``None`` means 1.
     n_frames : int or None, default=None
         Frames per clip (or segment) in the output. ``None`` fixes it at
-        fit from the longest training clip.
+        fit from the longest training clip. Not used by ``output="stats"``.
 
     Attributes
     ----------
-    n_frames_ : int
-        Frames per clip or segment in the output.
+    n_frames_ : int or None
+        Frames per clip or segment in the output; ``None`` with
+        ``output="stats"`` and ``n_frames=None`` (statistics pool each
+        clip's own frames).
     n_coefficients_ : int
         Coefficients per frame: ``n_mfcc * (1 + delta)``.
     n_features_in_ : int
@@ -445,12 +453,15 @@ class MelSpectrogramTransformer(_SpectralTransformer):
     n_jobs : int or None, default=None
         Threads for feature extraction and file decoding.
     n_frames : int or None, default=None
-        Frames per clip (or segment); ``None`` fixes it at fit.
+        Frames per clip (or segment); ``None`` fixes it at fit. Not used by
+        ``output="stats"``.
 
     Attributes
     ----------
-    n_frames_ : int
-        Frames per clip or segment in the output.
+    n_frames_ : int or None
+        Frames per clip or segment in the output; ``None`` with
+        ``output="stats"`` and ``n_frames=None`` (statistics pool each
+        clip's own frames).
     n_coefficients_ : int
         Values per frame: ``n_mels * (1 + delta)``.
     n_features_in_ : int

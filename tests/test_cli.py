@@ -10,6 +10,7 @@ import joblib
 import numpy as np
 import pytest
 
+from sklearn_audio import MFCCTransformer
 from sklearn_audio.cli import main
 from sklearn_audio.cli._pipelines import build_pipeline, spectral_params
 
@@ -214,14 +215,25 @@ def test_demo_on_a_small_copy(fsdd_dir, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_tune_end_to_end_with_sqlite(mss_dir, tmp_path, capsys):
+def test_tune_end_to_end_with_sqlite(mss_dir, tmp_path, capsys, monkeypatch):
     data = _small_copy(mss_dir, tmp_path / "data", per_class=6)
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     argv = ["tune", str(data), "--model", "dense", "--sr", "8000", "--trials", "2",
             "--epochs", "2", "--cv", "2", "--storage", storage, "--study-name", "cli",
             "--out-dir", str(tmp_path / "plots")]
+    extracted = []
+    original = MFCCTransformer.transform
+
+    def counted(self, X):
+        extracted.append(len(X))
+        return original(self, X)
+
+    monkeypatch.setattr(MFCCTransformer, "transform", counted)
     status, out, _ = _run(capsys, *argv)
     assert status == 0
+    # Features are cached for the command: each clip is extracted once, not once
+    # per trial and fold.
+    assert sum(extracted) == 3 * 6
     assert "Best parameters" in out and "f1_macro" in out
     history = (tmp_path / "plots" / "optimization_history.png").read_bytes()
     assert history.startswith(PNG_MAGIC)

@@ -17,7 +17,9 @@ from sklearn.metrics import get_scorer
 
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
 from sklearn_audio.models import _trainers
+from sklearn_audio.models._base import _predict_in_batches
 from sklearn_audio.models._data import aggregate, real_segments, stratified_split
+from sklearn_audio.models._validation_logs import ValidationLogs
 
 FAMILY_TINY = {
     "cnn": lambda **kw: CNNClassifier(**{"filters": (4,), "dense_units": 8, **kw}),
@@ -337,6 +339,41 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     best_epoch = int(np.argmin(est.history_["val_loss"]))
     shorter = clone(est).set_params(epochs=best_epoch + 1, early_stopping=False).fit(X, y)
     assert_allclose(est.predict_proba(X), shorter.predict_proba(X), rtol=1e-5)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_validation_logs_equal_keras_evaluate(weighted):
+    # Validation runs as one forward pass per epoch instead of Keras's
+    # evaluate(): the figures must be evaluate's, penalties and weights included.
+    X, y = make_data((6, 5), n_per_class=12)
+    est = FAMILY_TINY["cnn"](l2=0.01, **QUICK).fit(X, y)
+    y_encoded = np.searchsorted(est.classes_, y)
+    weights = np.linspace(0.2, 3.0, len(y)) if weighted else None
+    logs = {}
+    monitor = ValidationLogs(X, y_encoded, weights, _predict_in_batches)
+    monitor.set_model(est.model_)
+    monitor.on_epoch_end(0, logs)
+    expected = est.model_.evaluate(X, y_encoded, sample_weight=weights, batch_size=7,
+                                   verbose=0, return_dict=True)  # fmt: skip
+    assert est.model_.losses  # the l2 penalty is part of val_loss
+    assert logs["val_loss"] == pytest.approx(expected["loss"], rel=1e-5)
+    assert logs["val_accuracy"] == pytest.approx(expected["accuracy"], rel=1e-6)
+
+
+class _SeesValidation(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append(logs.get("val_loss"))
+
+
+def test_user_callbacks_see_the_validation_loss():
+    seer = _SeesValidation()
+    X, y = make_data((4,))
+    est = FAMILY_TINY["dense"](callbacks=[seer], **QUICK).fit(X, y)
+    assert seer.seen == est.history_["val_loss"] and None not in seer.seen
 
 
 # -- reproducibility and Keras state ---------------------------------------------------------

@@ -7,6 +7,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 from sklearn_audio import AudioLoader, MFCCTransformer
 from sklearn_audio.datasets import load_audio_folder
@@ -31,14 +33,16 @@ def mss(mss_dir):
 
 @pytest.fixture
 def spy(monkeypatch):
-    """Count MFCCTransformer.fit and .transform calls."""
-    calls = {"fit": 0, "transform": 0}
-    for method in calls:
+    """Count MFCCTransformer.fit and .transform calls, and the clips transformed."""
+    calls = {"fit": 0, "transform": 0, "clips": 0}
+    for method in ("fit", "transform"):
         original = getattr(MFCCTransformer, method)
 
-        def counted(self, *args, _original=original, _method=method, **kwargs):
+        def counted(self, X, *args, _original=original, _method=method, **kwargs):
             calls[_method] += 1
-            return _original(self, *args, **kwargs)
+            if _method == "transform":
+                calls["clips"] += len(X)
+            return _original(self, X, *args, **kwargs)
 
         monkeypatch.setattr(MFCCTransformer, method, counted)
     return calls
@@ -68,6 +72,13 @@ def test_transformers_hash_the_same_when_fitted_the_same(mss):
     a.transform(waveforms[:2])  # no state left behind by transform
     assert joblib.hash(a) == joblib.hash(b) == joblib.hash(clone(a).fit(waveforms))
     assert joblib.hash(AudioLoader(sr=8000)) == joblib.hash(clone(AudioLoader(sr=8000)))
+    # Statistics fix no frame count, so any training clips give the same fitted state:
+    # what lets a per-sample cache share rows across folds.
+    stats = MFCCTransformer(sr=8000, output="stats")
+    ragged = np.empty(3, dtype=object)
+    ragged[:] = [w[:n] for w, n in zip(waveforms[:3], (4000, 6000, 8000))]
+    assert stats.fit(ragged).n_frames_ is None
+    assert joblib.hash(stats.fit(ragged)) == joblib.hash(clone(stats).fit(ragged[:2]))
 
 
 def test_pipeline_memory_fits_features_once_per_fold(tmp_path, mss, spy):
@@ -80,15 +91,22 @@ def test_pipeline_memory_fits_features_once_per_fold(tmp_path, mss, spy):
     assert spy["fit"] == 2 * 2 + 1
 
 
-def test_cached_transformer_also_caches_test_fold_features(tmp_path, mss, spy):
+def test_cached_transformer_extracts_each_file_once_per_search(tmp_path, mss, spy):
     X, y = mss
     cached = CachedTransformer(Pipeline(features()), memory=str(tmp_path))
     pipe = Pipeline([("features", cached), clf()])
     search = grid(pipe).fit(X, y)
-    # Per fold: the training and the test clips' features, each computed once; plus
-    # the refit. Nothing for the second candidate.
-    assert spy["transform"] == 2 * 2 + 1
+    # The first fold computes its training then its test clips; the second fold's
+    # folds, the second candidate and the refit only read rows.
+    assert (spy["transform"], spy["clips"]) == (2, len(X))
     assert search.best_params_["clf__alpha"] in GRID["clf__alpha"]
+    # Without rows: the training and the test clips' features, once per fold; plus
+    # the refit. Nothing for the second candidate.
+    spy["transform"] = spy["clips"] = 0
+    whole = CachedTransformer(Pipeline(features()), memory=str(tmp_path / "whole"),
+                              per_sample=False)
+    grid(Pipeline([("features", whole), clf()])).fit(X, y)
+    assert (spy["transform"], spy["clips"]) == (2 * 2 + 1, 2 * len(X) + len(X))
     spy["transform"] = 0
     grid(Pipeline([*features(), clf()])).fit(X, y)
     # Uncached, per candidate and fold: the training clips, then the test clips for
@@ -113,6 +131,69 @@ def test_cached_transformer_params_tags_and_optuna_trials(tmp_path, mss, spy):
     pipe = Pipeline([("features", cached), clf()])
     tune(pipe, X, y, param_distributions={"clf__alpha": [1e-4, 1e-3, 1e-2]}, n_trials=3, cv=2,
          random_state=0)
-    # Optuna trials share the cache too: one fit per fold plus the refit on all clips
-    # (which the standalone fit above already cached).
-    assert spy["fit"] == 1 + 2
+    # Optuna trials share the cache too: one fit per fold; the refit on all clips
+    # is the standalone fit above, read from the cache.
+    assert spy["fit"] == 2
+
+
+def _object_rows(X):
+    return np.array([np.asarray(row) for row in X] + [None], dtype=object)[:-1]
+
+
+def test_rows_are_shared_in_order_and_recomputed_when_damaged(tmp_path, mss, spy):
+    X, _ = mss
+    expected = Pipeline(features()).fit_transform(X)
+    cached = CachedTransformer(Pipeline(features()), memory=str(tmp_path))
+    np.testing.assert_array_equal(cached.fit_transform(X[:10]), expected[:10])
+    spy["clips"] = 0
+    # Half of these rows are stored: only the other half is extracted, and the
+    # output keeps the input's order.
+    mixed = [15, 2, 14, 7, 13, 0]
+    np.testing.assert_array_equal(cached.transform(X[mixed]), expected[mixed])
+    assert spy["clips"] == 3
+    # A damaged batch (a full disk, a stray edit) is computed again, not read.
+    folder = tmp_path / "joblib" / "sklearn_audio" / "rows"
+    keys = sorted(folder.rglob("*.keys.npy"))
+    assert sorted(len(np.load(k)) for k in keys) == [3, 10]
+    (last,) = [k for k in keys if len(np.load(k)) == 3]
+    rows = last.with_name(last.name.replace(".keys.", ".rows."))
+    rows.write_bytes(rows.read_bytes()[:100])
+    spy["clips"] = 0
+    stored = [*range(10), 13, 14, 15]
+    np.testing.assert_array_equal(cached.transform(X[stored]), expected[stored])
+    assert spy["clips"] == 3
+    # Memory.clear() removes the rows with the rest of the cache.
+    joblib.Memory(str(tmp_path), verbose=0).clear(warn=False)
+    assert not list(tmp_path.rglob("*.npy"))
+
+
+def test_rows_of_arrays_and_unstorable_outputs(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = np.arange(12.0).reshape(6, 2)
+    scaler = CachedTransformer(StandardScaler(), memory=str(tmp_path)).fit(X)
+    expected = StandardScaler().fit(X).transform(X)
+    np.testing.assert_allclose(scaler.transform(X[:4]), expected[:4])
+    np.testing.assert_allclose(scaler.transform(list(X[2:])), expected[2:])
+    # Object outputs are passed through, never stored nor mixed with stored rows.
+    ragged = CachedTransformer(FunctionTransformer(_object_rows), memory=str(tmp_path))
+    out = ragged.fit_transform(X)
+    assert out.dtype == object and len(out) == 6
+    assert out[0].tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="per_sample must be True or False"):
+        CachedTransformer(StandardScaler(), memory=str(tmp_path), per_sample="yes").fit(X)
+
+
+@parametrize_with_checks([CachedTransformer(StandardScaler())])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# check_estimator warns for the array-API check it skips without SCIPY_ARRAY_API.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+@pytest.mark.parametrize("per_sample", [True, False])
+def test_sklearn_compatible_with_a_cache_folder(tmp_path, per_sample):
+    # A folder of its own per test: parametrize_with_checks would put its path in
+    # the test ids, which must be the same in every pytest-xdist worker.
+    check_estimator(CachedTransformer(StandardScaler(), memory=str(tmp_path),
+                                      per_sample=per_sample))  # fmt: skip

@@ -2,6 +2,7 @@
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from ..datasets import load_audio_folder, load_fsdd
 from ..io import audio_duration
 from ._errors import UserError
 from ._model_file import load_model, save_model
-from ._pipelines import build_pipeline
+from ._pipelines import build_pipeline, cache_features
 from ._progress import epoch_progress_bar
 
 
@@ -219,11 +220,15 @@ def tune(args):
     pipeline = build_pipeline(args.model, sr=args.sr, segment_seconds=args.segment_seconds,
                               epochs=args.epochs, random_state=args.random_state, verbose=True)
     try:
-        result = run_tuning(
-            pipeline, data.filenames, data.target, n_trials=args.trials, cv=args.cv,
-            storage=args.storage, study_name=args.study_name, timeout=args.timeout,
-            random_state=args.random_state,
-        )
+        # Every trial cross-validates on the same files: their features are computed
+        # once, in a cache that lives as long as this command.
+        with tempfile.TemporaryDirectory(prefix="sklearn-audio-tune-") as cache:
+            result = run_tuning(
+                cache_features(pipeline, cache), data.filenames, data.target,
+                n_trials=args.trials, cv=args.cv, storage=args.storage,
+                study_name=args.study_name, timeout=args.timeout,
+                random_state=args.random_state,
+            )
     except ImportError as exc:  # a storage URL whose database driver is not installed
         raise UserError(f"{exc} (for PostgreSQL: pip install 'sklearn-audio[postgres]')") from None
     except RuntimeError as exc:  # e.g. every trial pruned or failed: nothing to report

@@ -77,3 +77,32 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, epochs=None,
     )
     steps.append(("clf", classifier_class(**classifier_params)))
     return Pipeline(steps)
+
+
+def cache_features(pipeline, folder):
+    """The same pipeline with its feature steps in a :class:`~sklearn_audio.tuning.CachedTransformer`.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        Feature steps followed by the classifier, as :func:`build_pipeline` makes.
+    folder : str
+        The cache folder.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        Steps ``features`` (the cached feature steps) and the classifier's,
+        under its own name: ``clf__`` parameters keep their names.
+
+    Examples
+    --------
+    >>> from sklearn_audio.cli._pipelines import build_pipeline, cache_features
+    >>> cached = cache_features(build_pipeline("dense", sr=8000), folder="feature-cache")
+    >>> [name for name, _ in cached.steps]
+    ['features', 'clf']
+    """
+    from ..tuning import CachedTransformer
+
+    features = Pipeline(pipeline.steps[:-1])
+    return Pipeline([("features", CachedTransformer(features, memory=folder)), pipeline.steps[-1]])

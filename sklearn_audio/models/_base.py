@@ -15,7 +15,8 @@ What the base adds on top of scikeras's ``KerasClassifier``:
   code runs;
 * segment awareness: training on every real segment with its clip's label,
   clip probabilities aggregated over real segments only;
-* a stratified, shuffled validation split by clip, with early stopping;
+* a stratified, shuffled validation split by clip, with early stopping,
+  validated by one forward pass per epoch (see ``_validation_logs``);
 * input standardisation inside the network (a ``Normalization`` layer set
   from the training rows);
 * seeding and clearing Keras's global state per fit, and an optimizer that
@@ -51,6 +52,7 @@ from . import _params
 from ._data import aggregate, flatten_segments, input_stats, real_segments, stratified_split
 from ._single_replica import skip_single_replica_all_reduce
 from ._trainers import reusable_trainer
+from ._validation_logs import ValidationLogs
 
 __all__ = ["KerasAudioClassifier"]
 
@@ -123,6 +125,19 @@ class _Normalization(keras.layers.Normalization):
         variance = keras.ops.reshape(self.adapt_variance, self._broadcast_shape)
         scale = keras.ops.maximum(keras.ops.sqrt(variance), keras.backend.epsilon())
         return (inputs - keras.ops.cast(mean, inputs.dtype)) / keras.ops.cast(scale, inputs.dtype)
+
+
+def _predict_in_batches(model, rows):
+    """Softmax outputs of ``model`` for a stack of examples, in inference mode."""
+    size = int(np.prod(rows.shape[1:]))
+    batch = int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
+    # Calling the model directly runs eagerly: no graph to trace, and nothing
+    # is cached on the estimator (predict leaves its __dict__ unchanged).
+    parts = [
+        keras.ops.convert_to_numpy(model(rows[i : i + batch], training=False))
+        for i in range(0, len(rows), batch)
+    ]
+    return np.concatenate(parts, axis=0)
 
 
 def _shape_str(names):
@@ -404,10 +419,12 @@ class KerasAudioClassifier(KerasClassifier):
         split_rng = check_random_state(seed)
         train, validation = stratified_split(y_encoded, params["validation_fraction"], split_rng)
         X_train, y_train, w_train = self._examples(X, y_encoded, weights, train, segmented)
-        validation_data = None
+        # Validated by one forward pass per epoch rather than Keras's evaluate()
+        # (see _validation_logs): first among the callbacks, so all of them see it.
+        monitors = []
         if len(validation):
             X_val, y_val, w_val = self._examples(X, y_encoded, weights, validation, segmented)
-            validation_data = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
+            monitors = [ValidationLogs(X_val, y_val, w_val, _predict_in_batches)]
 
         self.classes_ = classes
         self.n_classes_ = len(classes)
@@ -423,16 +440,17 @@ class KerasAudioClassifier(KerasClassifier):
             steps = params["epochs"] * -(-len(X_train) // params["batch_size"])
             self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
             self._initialize_callbacks()
+            self._fit_callbacks = monitors + self._fit_callbacks
             if params["early_stopping"]:
                 self._fit_callbacks = self._fit_callbacks + [
                     keras.callbacks.EarlyStopping(
-                        monitor="val_loss" if validation_data is not None else "loss",
+                        monitor="val_loss" if monitors else "loss",
                         patience=params["patience"],
                         restore_best_weights=True,
                     )
                 ]
             try:
-                self._train(X_train, y_train, w_train, validation_data, params["epochs"])
+                self._train(X_train, y_train, w_train, params["epochs"])
             finally:
                 # The callbacks hold the model and early stopping's best weights:
                 # dropping them keeps fitted estimators small to keep and pickle.
@@ -440,13 +458,13 @@ class KerasAudioClassifier(KerasClassifier):
         self.history_ = {key: [float(v) for v in values] for key, values in self.history_.items()}
         return self
 
-    def _train(self, X, y, weights, validation_data, epochs):
+    def _train(self, X, y, weights, epochs):
         """Run Keras's training loop for ``self.model_`` (through scikeras)."""
 
         def fit():
             self._fit_keras_model(
                 X, y, sample_weight=weights, warm_start=False, epochs=epochs,
-                initial_epoch=0, validation_data=validation_data, shuffle=True,
+                initial_epoch=0, shuffle=True,
             )  # fmt: skip
 
         if self.model_.run_eagerly:  # no graphs to trace, nothing to reuse
@@ -455,9 +473,8 @@ class KerasAudioClassifier(KerasClassifier):
         model = self.model_
         meta = self._get_metadata()
         with reusable_trainer(
-            model, lambda: self._keras_build_fn(meta),
-            validation=validation_data is not None, weighted=weights is not None,
-        ) as trainer:  # fmt: skip
+            model, lambda: self._keras_build_fn(meta), weighted=weights is not None
+        ) as trainer:
             trainer.run_eagerly = False
             self.model_ = trainer
             try:
@@ -514,15 +531,7 @@ class KerasAudioClassifier(KerasClassifier):
     # -- prediction ---------------------------------------------------------------
     def _predict_examples(self, rows):
         """Softmax outputs of the network for a stack of examples, in batches."""
-        size = int(np.prod(rows.shape[1:]))
-        batch = int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
-        # Calling the model directly runs eagerly: no graph to trace, and nothing
-        # is cached on the estimator (predict leaves its __dict__ unchanged).
-        parts = [
-            keras.ops.convert_to_numpy(self.model_(rows[i : i + batch], training=False))
-            for i in range(0, len(rows), batch)
-        ]
-        return np.concatenate(parts, axis=0)
+        return _predict_in_batches(self.model_, rows)
 
     def predict_proba(self, X):
         """Class probabilities of each clip.

@@ -1,13 +1,13 @@
 """Reuse traced training graphs across fits of the same network.
 
-Keras traces a model's training and evaluation steps into TensorFlow graphs
+Keras traces a model's training step into a TensorFlow graph
 on its first ``fit``: about a second for a small network, more than a few
 epochs of training it. A grid search or an Optuna study fits the same
 architecture for every learning rate and every fold, each on a new model,
 and so traces again and again.
 
 So training runs on a cached *trainer*: a compiled copy of the network that
-has already traced its training and evaluation graphs. Before each fit the
+has already traced its training graph. Before each fit the
 trainer takes the new model's state (initial weights, normalisation
 statistics, random-seed states) and a freshly initialised optimizer state;
 after the fit the trained weights are copied back into the new model, which
@@ -17,8 +17,9 @@ itself.
 
 The cache is keyed by the model's full Keras configuration, its optimizer's
 configuration except the learning rate (a variable, set before each fit), and
-whether validation data and sample weights are passed (they change the traced
-signatures). It holds at most ``_MAX_TRAINERS`` trainers,
+whether sample weights are passed (they change the traced signature).
+Validation runs outside Keras's loop (see ``_validation_logs``), so no
+evaluation graph is traced. It holds at most ``_MAX_TRAINERS`` trainers,
 least recently used first out. A trainer in use by another thread is never
 shared: that fit gets a trainer of its own.
 """
@@ -45,7 +46,7 @@ def clear_trainers():
         _trainers.clear()
 
 
-def _key(model, *, validation, weighted):
+def _key(model, *, weighted):
     # The learning rate lives in a variable that _load_state sets, so a sweep
     # over learning rates shares one trainer; everything else in the two
     # configurations (layer sizes, dropout rates, penalties) is baked into
@@ -56,7 +57,7 @@ def _key(model, *, validation, weighted):
     optimizer.pop("name", None)
     # run_eagerly is set per fit; the trainer always runs its graphs.
     config["compile_config"].pop("run_eagerly", None)
-    return (json.dumps(config, sort_keys=True), bool(validation), bool(weighted))
+    return (json.dumps(config, sort_keys=True), bool(weighted))
 
 
 def _new_trainer(build):
@@ -93,7 +94,7 @@ def _load_state(source, trainer):
 
 
 @contextlib.contextmanager
-def reusable_trainer(model, build, *, validation, weighted):
+def reusable_trainer(model, build, *, weighted):
     """Yield a compiled network to train in place of ``model``.
 
     Parameters
@@ -102,8 +103,8 @@ def reusable_trainer(model, build, *, validation, weighted):
         The compiled, untrained model the estimator will keep.
     build : callable
         Returns a new compiled model of the same configuration.
-    validation, weighted : bool
-        Whether ``fit`` gets validation data and sample weights.
+    weighted : bool
+        Whether ``fit`` gets sample weights.
 
     Yields
     ------
@@ -111,7 +112,7 @@ def reusable_trainer(model, build, *, validation, weighted):
         Holds ``model``'s state on entry; on a normal exit its trained
         weights are copied into ``model``.
     """
-    key = _key(model, validation=validation, weighted=weighted)
+    key = _key(model, weighted=weighted)
     with _lock:
         entry = _trainers.get(key)
         if entry is not None and not entry[1]:

@@ -13,8 +13,8 @@
   or shared by many workers through SQLite or PostgreSQL) and returns a
   :class:`TuneResult`.
 * :func:`plot_tuning`: optimisation history and parameter importances as PNGs.
-* :class:`CachedTransformer`: feature extraction done once per fold across
-  all candidates of a search (``GridSearchCV`` or Optuna).
+* :class:`CachedTransformer`: each file's features extracted once for a whole
+  search, across its folds and candidates (``GridSearchCV`` or Optuna).
 
 TensorFlow is imported only when a Keras classifier is tuned with pruning.
 """

@@ -1,9 +1,12 @@
-"""``CachedTransformer``: features computed once per fold, whatever the number of candidates."""
+"""``CachedTransformer``: each file's features computed once for a whole search."""
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory
+
+from ._row_store import RowStore
 
 __all__ = ["CachedTransformer"]
 
@@ -17,8 +20,11 @@ def _fit_transform(transformer, X, y, params):
     return transformer.fit_transform(X, y, **params), transformer
 
 
-def _transform(transformer, X):
-    return transformer.transform(X)
+def _transform(transformer, X, rows=None):
+    # ``rows`` (a RowStore, or None) is left out of the cache key.
+    if rows is None:
+        return transformer.transform(X)
+    return rows.transform(transformer, X)
 
 
 def _inner_has(method):
@@ -29,16 +35,27 @@ def _inner_has(method):
 
 
 class CachedTransformer(TransformerMixin, BaseEstimator):
-    """Cache a transformer's fit *and* transform outputs on disk, across candidates.
+    """Cache a transformer's fit *and* transform outputs on disk, across candidates and folds.
 
     ``Pipeline(memory=...)`` caches only the fitting of its transformers, so
     in a search the test fold's features are still computed again for every
-    candidate, and twice (``predict`` and ``predict_proba`` both transform,
-    for the label and the probability metrics). This wrapper caches
-    ``fit``, ``fit_transform`` and ``transform`` with :class:`joblib.Memory`,
-    keyed on the transformer's parameters (and, for ``transform``, its
-    fitted state) and on the input: every candidate after the first reads
-    each fold's features from the cache.
+    candidate, and several times (``predict`` and ``predict_proba`` both
+    transform, for the label and the probability metrics). This wrapper
+    caches ``fit``, ``fit_transform`` and ``transform`` with
+    :class:`joblib.Memory`, keyed on the transformer's parameters (and, for
+    ``transform``, its fitted state) and on the input: every candidate
+    after the first reads each fold's features from the cache.
+
+    With ``per_sample=True`` (the default) outputs are also stored row by
+    row, keyed on the fitted transformer and on each input row (a path, or
+    an array's bytes). A file appears in several folds of a search (in
+    k - 1 training folds, one test fold and the refit); every fold whose
+    transformer is fitted to the same state reads the rows the earlier
+    folds computed, so each file is extracted once for the whole search.
+    Our feature chains fit to the same state on any clips (an
+    ``AudioLoader``, ``output="stats"`` features, a fixed ``n_frames``);
+    ``output="frames"`` with ``n_frames=None`` fits the frame count to the
+    longest training clip, which can differ between folds.
 
     Wrap the whole feature chain, so the key is the list of file paths
     (cheap to hash) rather than the waveforms.
@@ -52,11 +69,23 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         ``transformer__<name>``.
     memory : str, joblib.Memory or None, default=None
         Cache folder or ``Memory``; ``None`` caches nothing.
+    per_sample : bool, default=True
+        Also keep outputs row by row, shared by every input that holds the
+        row. Requires a row-wise ``transform`` (each output row depends
+        only on its input row and the fitted state), as feature extraction
+        is; set ``False`` for a transformer that mixes rows. ``fit_transform``
+        is then ``fit`` followed by ``transform``. Rows are stored only when
+        the output is a numeric ndarray; they take as much disk again as
+        the whole-input cache.
 
     Attributes
     ----------
     transformer_ : transformer
         The fitted clone of ``transformer``.
+    n_features_in_ : int
+        The fitted transformer's, when it records one.
+    feature_names_in_ : ndarray of str
+        The fitted transformer's, when it records them.
 
     See Also
     --------
@@ -65,9 +94,11 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
     Notes
     -----
     Paths are hashed, not the files' contents: clear the cache
-    (``joblib.Memory(folder).clear()``) after changing audio files in
-    place. The transformer must hash the same way each time it is fitted
-    identically (joblib hashes its pickled state); ours do.
+    (``joblib.Memory(folder).clear()``, which removes the rows too) after
+    changing audio files in place. The transformer must hash the same way
+    each time it is fitted identically (joblib hashes its pickled state);
+    ours do. Rows are written atomically, so parallel workers
+    (``n_jobs``, or machines sharing the folder) can share one cache.
 
     Examples
     --------
@@ -86,9 +117,10 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, transformer, memory=None):
+    def __init__(self, transformer, memory=None, per_sample=True):
         self.transformer = transformer
         self.memory = memory
+        self.per_sample = per_sample
 
     def fit(self, X, y=None, **fit_params):
         """Fit a clone of ``transformer``, or load it from the cache.
@@ -104,25 +136,34 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         -------
         self : CachedTransformer
         """
-        fit = check_memory(self.memory).cache(_fit)
+        fit = self._memory().cache(_fit)
         self.transformer_ = fit(clone(self.transformer), X, y, fit_params)
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit and transform, or load both from the cache.
 
+        With ``per_sample=True`` this is :meth:`fit` then :meth:`transform`,
+        so that the rows are shared; otherwise ``transformer.fit_transform``
+        is cached as one call.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
         y : array-like of shape (n_samples,), default=None
         **fit_params : dict
-            Passed to ``transformer.fit_transform``.
+            Passed to ``transformer.fit`` (``per_sample=True``) or
+            ``transformer.fit_transform``.
 
         Returns
         -------
         Xt : ndarray
         """
-        fit_transform = check_memory(self.memory).cache(_fit_transform)
+        memory = self._memory()
+        if self._row_store(memory, X) is not None:
+            # Fitting is cheap for feature chains; the rows are what is shared.
+            return self.fit(X, y, **fit_params).transform(X)
+        fit_transform = memory.cache(_fit_transform)
         Xt, self.transformer_ = fit_transform(clone(self.transformer), X, y, fit_params)
         return Xt
 
@@ -138,7 +179,31 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         Xt : ndarray
         """
         check_is_fitted(self, "transformer_")
-        return check_memory(self.memory).cache(_transform)(self.transformer_, X)
+        memory = self._memory()
+        transform = memory.cache(_transform, ignore=["rows"])
+        return transform(self.transformer_, X, rows=self._row_store(memory, X))
+
+    def _memory(self):
+        if not isinstance(self.per_sample, (bool, np.bool_)):
+            raise ValueError(f"per_sample must be True or False, got {self.per_sample!r}.")
+        return check_memory(self.memory)
+
+    def _row_store(self, memory, X):
+        """The per-sample store, or None when rows are not kept for ``X``."""
+        location = getattr(memory, "location", None)
+        if not self.per_sample or location is None or not RowStore.accepts(X):
+            return None
+        return RowStore(location)
+
+    @property
+    def n_features_in_(self):
+        """Number of features seen by the fitted transformer (when it records it)."""
+        return self.transformer_.n_features_in_
+
+    @property
+    def feature_names_in_(self):
+        """Feature names seen by the fitted transformer (when it records them)."""
+        return self.transformer_.feature_names_in_
 
     @available_if(_inner_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features=None):
