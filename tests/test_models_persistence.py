@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -48,6 +49,24 @@ def test_pickle_roundtrip_keeps_predictions(fitted_pipeline):
     assert_array_equal(restored.predict_proba(X), before)
     assert_array_equal(restored.predict(X), pipe.predict(X))
     assert restored[-1].history_ == pipe[-1].history_
+
+
+def test_traced_fit_pickles_with_its_optimizer_state():
+    # A traced fit trains on a cached trainer (see _trainers); the estimator's own
+    # model must still carry the trained optimizer state, or Keras warns on load
+    # that it skipped the optimizer's variables.
+    X, y = tones(n_per_class=12)
+    clf = DenseClassifier(hidden_layer_sizes=(8,), epochs=2, batch_size=1, random_state=0)
+    features = MFCCTransformer(sr=SR, n_fft=256, hop_length=128, output="stats")
+    clf.fit(features.fit_transform(X), y)
+    assert clf.model_.run_eagerly is False
+    steps = int(clf.model_.optimizer.iterations.numpy())
+    assert steps == 2 * 32  # 2 epochs x the 32 training clips left after validation
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        restored = pickle.loads(pickle.dumps(clf))
+    assert not [w for w in caught if "Skipping variable loading" in str(w.message)]
+    assert int(restored.model_.optimizer.iterations.numpy()) == steps
 
 
 def test_joblib_roundtrip_keeps_predictions(fitted_pipeline):

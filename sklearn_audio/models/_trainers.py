@@ -10,8 +10,8 @@ So training runs on a cached *trainer*: a compiled copy of the network that
 has already traced its training graph. Before each fit the
 trainer takes the new model's state (initial weights, normalisation
 statistics, random-seed states) and a freshly initialised optimizer state;
-after the fit the trained weights are copied back into the new model, which
-the estimator keeps. Identical configuration means identical graphs, so
+after the fit the trained weights and optimizer state are copied back into
+the new model, which the estimator keeps. Identical configuration means identical graphs, so
 nothing is traced again; results are the same as training the new model
 itself.
 
@@ -93,6 +93,21 @@ def _load_state(source, trainer):
     # estimator: its state, learning rate included, is already the initial one.
 
 
+def _copy_trained_state(trainer, model):
+    """Give ``model`` the trained weights and optimizer state of ``trainer``.
+
+    The optimizer state matters beyond training on: Keras saves it with the
+    model, and loading a model whose saved optimizer was never built warns
+    that the optimizer's variables were skipped.
+    """
+    model.set_weights([np.asarray(w) for w in trainer.get_weights()])
+    if trainer.optimizer.built:
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        for src, dst in zip(trainer.optimizer.variables, model.optimizer.variables, strict=True):
+            dst.assign(src)
+
+
 @contextlib.contextmanager
 def reusable_trainer(model, build, *, weighted):
     """Yield a compiled network to train in place of ``model``.
@@ -110,7 +125,7 @@ def reusable_trainer(model, build, *, weighted):
     ------
     trainer : keras.Model
         Holds ``model``'s state on entry; on a normal exit its trained
-        weights are copied into ``model``.
+        weights and optimizer state are copied into ``model``.
     """
     key = _key(model, weighted=weighted)
     with _lock:
@@ -126,7 +141,7 @@ def reusable_trainer(model, build, *, weighted):
     try:
         _load_state(model, trainer)
         yield trainer
-        model.set_weights([np.asarray(w) for w in trainer.get_weights()])
+        _copy_trained_state(trainer, model)
     finally:
         with _lock:
             entry[1] = False
