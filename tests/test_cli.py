@@ -231,8 +231,8 @@ def test_tune_end_to_end_with_sqlite(mss_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(MFCCTransformer, "transform", counted)
     status, out, _ = _run(capsys, *argv)
     assert status == 0
-    # Features are cached for the command: each clip is extracted once, not once
-    # per trial and fold.
+    # Features are cached for the command; MFCC statistics fit to the same state in
+    # every fold, so each clip is extracted once, not once per trial and fold.
     assert sum(extracted) == 3 * 6
     assert "Best parameters" in out and "f1_macro" in out
     history = (tmp_path / "plots" / "optimization_history.png").read_bytes()

@@ -17,7 +17,6 @@ from sklearn.metrics import get_scorer
 
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
 from sklearn_audio.models import _trainers
-from sklearn_audio.models._base import _predict_in_batches
 from sklearn_audio.models._data import aggregate, real_segments, stratified_split
 from sklearn_audio.models._validation_logs import ValidationLogs
 
@@ -341,22 +340,29 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     assert_allclose(est.predict_proba(X), shorter.predict_proba(X), rtol=1e-5)
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-def test_validation_logs_equal_keras_evaluate(weighted):
+@pytest.mark.parametrize("weighted, saturated", [(False, False), (True, False), (True, True)])
+def test_validation_logs_equal_keras_evaluate(weighted, saturated):
     # Validation runs as one forward pass per epoch instead of Keras's
-    # evaluate(): the figures must be evaluate's, penalties and weights included.
+    # evaluate(): the figures must be evaluate's, penalties and weights included,
+    # and exact for confidently wrong predictions (cross-entropy from the logits).
     X, y = make_data((6, 5), n_per_class=12)
     est = FAMILY_TINY["cnn"](l2=0.01, **QUICK).fit(X, y)
+    if saturated:
+        head = est.model_.get_layer("proba")
+        kernel, bias = head.get_weights()
+        head.set_weights([kernel * 300.0, bias])
     y_encoded = np.searchsorted(est.classes_, y)
     weights = np.linspace(0.2, 3.0, len(y)) if weighted else None
     logs = {}
-    monitor = ValidationLogs(X, y_encoded, weights, _predict_in_batches)
+    monitor = ValidationLogs(X, y_encoded, weights, batch_size=7)
     monitor.set_model(est.model_)
     monitor.on_epoch_end(0, logs)
     expected = est.model_.evaluate(X, y_encoded, sample_weight=weights, batch_size=7,
                                    verbose=0, return_dict=True)  # fmt: skip
     assert est.model_.losses  # the l2 penalty is part of val_loss
     assert logs["val_loss"] == pytest.approx(expected["loss"], rel=1e-5)
+    if saturated:  # beyond what probabilities clipped at 1e-7 could give
+        assert expected["loss"] > 20
     assert logs["val_accuracy"] == pytest.approx(expected["accuracy"], rel=1e-6)
 
 

@@ -136,6 +136,27 @@ def test_cached_transformer_params_tags_and_optuna_trials(tmp_path, mss, spy):
     assert spy["fit"] == 2
 
 
+def test_rows_whose_layout_depends_on_the_batch(tmp_path):
+    # AudioLoader stacks clips of equal length into a 2-D array and returns a
+    # ragged object array otherwise: stored rows must never be joined with rows
+    # of another layout.
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, n in enumerate((8000, 8000, 9000, 9000, 7000)):
+        paths.append(str(tmp_path / f"clip{i}.wav"))
+        sf.write(paths[-1], rng.uniform(-0.5, 0.5, n).astype(np.float32), 8000)
+    plain = AudioLoader(sr=8000)
+    cached = CachedTransformer(AudioLoader(sr=8000), memory=str(tmp_path / "cache")).fit(paths)
+    for batch in ([0, 1], [0, 4, 2], [0, 2, 3], [2, 3], [0, 2], [1, 0]):
+        chosen = [paths[i] for i in batch]
+        got, expected = cached.transform(chosen), plain.transform(chosen)
+        assert got.shape == expected.shape and got.dtype == expected.dtype, batch
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(a, b)
+
+
 def _object_rows(X):
     return np.array([np.asarray(row) for row in X] + [None], dtype=object)[:-1]
 

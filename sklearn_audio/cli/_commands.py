@@ -220,7 +220,7 @@ def tune(args):
     pipeline = build_pipeline(args.model, sr=args.sr, segment_seconds=args.segment_seconds,
                               epochs=args.epochs, random_state=args.random_state, verbose=True)
     try:
-        # Every trial cross-validates on the same files: their features are computed
+        # Every trial cross-validates on the same folds: their features are computed
         # once, in a cache that lives as long as this command.
         with tempfile.TemporaryDirectory(prefix="sklearn-audio-tune-") as cache:
             result = run_tuning(

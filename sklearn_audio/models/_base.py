@@ -127,10 +127,15 @@ class _Normalization(keras.layers.Normalization):
         return (inputs - keras.ops.cast(mean, inputs.dtype)) / keras.ops.cast(scale, inputs.dtype)
 
 
+def _predict_batch_size(rows):
+    """Examples per forward pass: bounds the activations held at once."""
+    size = int(np.prod(rows.shape[1:]))
+    return int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
+
+
 def _predict_in_batches(model, rows):
     """Softmax outputs of ``model`` for a stack of examples, in inference mode."""
-    size = int(np.prod(rows.shape[1:]))
-    batch = int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
+    batch = _predict_batch_size(rows)
     # Calling the model directly runs eagerly: no graph to trace, and nothing
     # is cached on the estimator (predict leaves its __dict__ unchanged).
     parts = [
@@ -424,7 +429,7 @@ class KerasAudioClassifier(KerasClassifier):
         monitors = []
         if len(validation):
             X_val, y_val, w_val = self._examples(X, y_encoded, weights, validation, segmented)
-            monitors = [ValidationLogs(X_val, y_val, w_val, _predict_in_batches)]
+            monitors = [ValidationLogs(X_val, y_val, w_val, _predict_batch_size(X_val))]
 
         self.classes_ = classes
         self.n_classes_ = len(classes)

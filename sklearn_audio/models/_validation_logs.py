@@ -14,8 +14,12 @@ the same figures for a fraction of the cost:
   label, unweighted (``"accuracy"`` is compiled as a metric, not a
   weighted metric).
 
-They equal ``model.evaluate`` on the same rows up to float32 round-off
-(the tests compare them).
+The loss is computed, as in ``evaluate``, on the network's output tensor,
+which carries the softmax's logits: Keras then takes the cross-entropy from
+the logits, exact even for saturated probabilities (from the probabilities
+it would be clipped at -log(1e-7)). The figures equal ``model.evaluate`` on
+the same rows up to float32 round-off (the tests compare them, saturated
+outputs included).
 """
 
 import keras
@@ -34,27 +38,31 @@ class ValidationLogs(keras.callbacks.Callback):
     ----------
     X, y, sample_weight : ndarray
         The held-out rows, their encoded labels and weights (or None).
-    predict : callable
-        ``predict(model, X)`` returns the network's softmax outputs as a
-        NumPy array, in inference mode.
+    batch_size : int
+        Rows per forward pass (bounds the activations held at once).
     """
 
-    def __init__(self, X, y, sample_weight, predict):
+    def __init__(self, X, y, sample_weight, batch_size):
         super().__init__()
         self.X = X
         self.y = np.asarray(y)
         self.sample_weight = sample_weight
-        self.predict = predict
+        self.batch_size = batch_size
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
-        proba = self.predict(self.model, self.X)
-        losses = keras.ops.convert_to_numpy(
-            keras.losses.sparse_categorical_crossentropy(self.y, proba)
-        ).astype(np.float64)
+        losses, predicted = [], []
+        for start in range(0, len(self.X), self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            output = self.model(self.X[rows], training=False)
+            # On the output tensor itself, which keeps the softmax's logits.
+            losses.append(keras.losses.sparse_categorical_crossentropy(self.y[rows], output))
+            predicted.append(np.argmax(keras.ops.convert_to_numpy(output), axis=1))
+        losses = np.concatenate([keras.ops.convert_to_numpy(x) for x in losses])
+        losses = losses.astype(np.float64)
         if self.sample_weight is not None:
             losses *= np.asarray(self.sample_weight, dtype=np.float64)
         penalties = [float(keras.ops.convert_to_numpy(p)) for p in self.model.losses]
         logs["val_loss"] = float(losses.mean() + sum(penalties))
-        logs["val_accuracy"] = float(np.mean(np.argmax(proba, axis=1) == self.y))
+        logs["val_accuracy"] = float(np.mean(np.concatenate(predicted) == self.y))

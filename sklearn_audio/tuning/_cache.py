@@ -54,8 +54,10 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
     folds computed, so each file is extracted once for the whole search.
     Our feature chains fit to the same state on any clips (an
     ``AudioLoader``, ``output="stats"`` features, a fixed ``n_frames``);
-    ``output="frames"`` with ``n_frames=None`` fits the frame count to the
-    longest training clip, which can differ between folds.
+    ``output="frames"`` with ``n_frames=None`` fits the frame count, and
+    ``RawSegmenter`` the segment count, to the longest training clip, which
+    can differ between folds (each fold's features are then computed once
+    per fold, as without rows).
 
     Wrap the whole feature chain, so the key is the list of file paths
     (cheap to hash) rather than the waveforms.

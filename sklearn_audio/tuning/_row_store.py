@@ -15,7 +15,14 @@ Each transform call that computes rows stores them as one batch: a
 ``joblib.Memory`` location (so ``Memory.clear()`` removes them too). Both
 are written atomically, the keys last, so parallel workers (``n_jobs=2`` or
 several machines on one shared folder) can share them and a batch a killed
-worker left half-written is simply not seen.
+worker left half-written is simply not seen. Rows are never pruned
+(``Memory.reduce_size`` does not see them): clear the folder to reclaim the
+space.
+
+An output whose layout depends on the batch (``AudioLoader`` stacks clips of
+equal length into a 2-D array, else returns a ragged object array) is still
+correct: stored rows are combined with computed ones only when they share
+one shape and dtype, otherwise the whole input is transformed at once.
 """
 
 import hashlib
@@ -35,7 +42,8 @@ def _row_key(row):
     """A hex digest naming one input row: a path by its name, an array by its bytes."""
     digest = hashlib.blake2b(digest_size=16)
     if isinstance(row, (str, os.PathLike)):
-        digest.update(b"path:" + os.fsencode(row))
+        # Absolute: the same relative path from another working directory is another file.
+        digest.update(b"path:" + os.fsencode(os.path.abspath(row)))
     elif isinstance(row, np.ndarray) and row.dtype != object:
         row = np.ascontiguousarray(row)
         digest.update(f"array:{row.dtype.str}:{row.shape}:".encode())
@@ -43,6 +51,12 @@ def _row_key(row):
     else:  # ragged rows, numbers, anything else joblib can hash
         digest.update(b"other:" + joblib.hash(row).encode())
     return digest.hexdigest()
+
+
+def _same_layout(rows):
+    """Whether the rows share one shape and dtype, so that stacking them is lossless."""
+    first = rows[0]
+    return all(row.shape == first.shape and row.dtype == first.dtype for row in rows)
 
 
 def _take(X, indices):
@@ -83,23 +97,32 @@ class RowStore:
         found = self._load(folder, keys)
         missing = [i for i in range(len(keys)) if i not in found]
         if not missing:
-            return np.stack([found[i] for i in range(len(keys))])
+            rows = [found[i] for i in range(len(keys))]
+            if _same_layout(rows):
+                return np.stack(rows)
+            # Rows of several shapes: the transformer decides how to return them
+            # (AudioLoader gives a ragged object array).
+            return transformer.transform(X)
         computed = transformer.transform(_take(X, missing) if found else X)
         storable = (
             isinstance(computed, np.ndarray)
             and computed.dtype != object
             and len(computed) == len(missing)
         )
-        if not storable:
-            # Nothing was ever stored for such a transformer, so nothing was loaded either.
-            return computed
-        self._save(folder, [keys[i] for i in missing], computed)
+        if storable:
+            self._save(folder, [keys[i] for i in missing], computed)
         if not found:
             return computed
+        hits = sorted(found)
+        stored = [found[i] for i in hits]
+        if not (storable and _same_layout(stored + [computed[0]])):
+            # The output's layout depends on the batch (AudioLoader stacks equal
+            # lengths, else returns a ragged array): stored and computed rows
+            # cannot be joined, so the whole input is transformed at once.
+            return transformer.transform(X)
         out = np.empty((len(keys),) + computed.shape[1:], dtype=computed.dtype)
         out[missing] = computed
-        hits = sorted(found)
-        out[hits] = np.stack([found[i] for i in hits])
+        out[hits] = np.stack(stored)
         return out
 
     @staticmethod
