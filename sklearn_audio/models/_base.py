@@ -133,18 +133,6 @@ def _predict_batch_size(rows):
     return int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
 
 
-def _predict_in_batches(model, rows):
-    """Softmax outputs of ``model`` for a stack of examples, in inference mode."""
-    batch = _predict_batch_size(rows)
-    # Calling the model directly runs eagerly: no graph to trace, and nothing
-    # is cached on the estimator (predict leaves its __dict__ unchanged).
-    parts = [
-        keras.ops.convert_to_numpy(model(rows[i : i + batch], training=False))
-        for i in range(0, len(rows), batch)
-    ]
-    return np.concatenate(parts, axis=0)
-
-
 def _shape_str(names):
     return "(" + ", ".join(names) + ")"
 
@@ -536,7 +524,14 @@ class KerasAudioClassifier(KerasClassifier):
     # -- prediction ---------------------------------------------------------------
     def _predict_examples(self, rows):
         """Softmax outputs of the network for a stack of examples, in batches."""
-        return _predict_in_batches(self.model_, rows)
+        batch = _predict_batch_size(rows)
+        # Calling the model directly runs eagerly: no graph to trace, and nothing
+        # is cached on the estimator (predict leaves its __dict__ unchanged).
+        parts = [
+            keras.ops.convert_to_numpy(self.model_(rows[i : i + batch], training=False))
+            for i in range(0, len(rows), batch)
+        ]
+        return np.concatenate(parts, axis=0)
 
     def predict_proba(self, X):
         """Class probabilities of each clip.
