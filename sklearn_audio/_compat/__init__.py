@@ -1,0 +1,13 @@
+"""Every private API of scikit-learn, scikeras and Keras that sklearn-audio uses, in one place.
+
+Upstream may rename or remove a private name in any release. Keeping every
+such use in this package (one submodule per upstream project, so that using
+scikit-learn's never imports TensorFlow) means one place to mend, and
+``tests/test_compat.py`` checks that each name still exists with the
+behaviour we rely on, so an upstream rename fails one named test loudly
+instead of silently changing results.
+
+* :mod:`._compat.sklearn`: scikit-learn;
+* :mod:`._compat.keras`: Keras 3 and TensorFlow;
+* :mod:`._compat.scikeras`: scikeras's ``KerasClassifier`` internals.
+"""
