@@ -1,11 +1,41 @@
 """Input checks shared by the transformers: clear errors that name the sample at fault."""
 
+import numbers
 import os
 
 import numpy as np
 from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
 
-__all__ = ["check_waveforms", "check_finite", "is_path_array", "as_path_array"]
+__all__ = [
+    "as_path_array",
+    "check_finite",
+    "check_n_jobs",
+    "check_waveforms",
+    "is_path_array",
+    "is_tabular",
+    "set_input_features",
+]
+
+
+def check_n_jobs(n_jobs):
+    """Apply joblib's rule to ``n_jobs``: None, or a non-zero integer.
+
+    ``-1`` means all processors, ``-2`` all but one, and so on; ``0`` means
+    nothing in joblib, so it is refused here rather than failing deep inside
+    a parallel call (or being silently read as 1).
+    """
+    if n_jobs is None:
+        return
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
+        raise ValueError(
+            f"n_jobs must be None or a non-zero integer, got {type(n_jobs).__name__} {n_jobs!r}."
+        )
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs=0 is not valid: use None or 1 for one job, a positive integer for that "
+            "many jobs, or -1 for all processors (joblib's convention)."
+        )
 
 
 def check_finite(array, index, what="sample"):
@@ -111,3 +141,37 @@ def check_waveforms(X, *, what="sample"):
     for i, clip in enumerate(X):
         check_finite(clip, i, what)
     return list(X.astype(np.float32, copy=False))
+
+
+def is_tabular(X):
+    """True when ``X`` is 2-D tabular input ``(n_clips, n_samples)``.
+
+    Paths, ragged waveforms and segments ``(n, segments, samples)`` are not:
+    they have no fixed number of features in scikit-learn's sense.
+    """
+    if is_path_array(X) or _is_ragged(X):
+        return False
+    if hasattr(X, "shape"):  # arrays, DataFrames, sparse matrices: no conversion needed
+        return len(X.shape) == 2
+    try:
+        return np.asarray(X).ndim == 2
+    except (TypeError, ValueError):  # inhomogeneous nested lists, or not array-like
+        return False
+
+
+def set_input_features(estimator, X):
+    """Set or delete ``n_features_in_`` and ``feature_names_in_`` as scikit-learn means them.
+
+    For 2-D tabular input both are set by scikit-learn's ``validate_data``
+    (``feature_names_in_`` only for a DataFrame with string column names).
+    For any other input form (paths, ragged, segments) there is no number of
+    features, and both are deleted so that a refit never leaves the values of
+    an earlier fit behind.
+    """
+    if is_tabular(X):
+        # The data itself is validated by the caller, in its own terms.
+        validate_data(estimator, X, reset=True, skip_check_array=True)
+        return
+    for name in ("n_features_in_", "feature_names_in_"):
+        if name in vars(estimator):
+            delattr(estimator, name)

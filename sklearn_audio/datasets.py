@@ -6,10 +6,12 @@ pipeline, so a data set of any size costs almost nothing to load and cross
 validation splits it by file.
 """
 
+import hashlib
 import logging
 import os
 import re
 import shutil
+import tarfile
 import tempfile
 import urllib.request
 import zipfile
@@ -24,9 +26,17 @@ __all__ = ["get_data_home", "load_audio_folder", "load_fsdd", "load_gtzan"]
 
 logger = logging.getLogger(__name__)
 
+#: The FSDD release that :func:`load_fsdd` downloads.
+FSDD_VERSION = "1.0.9"
+#: Its archive. A tag can be moved, so the archive is also checked against
+#: :data:`FSDD_SHA256` before anything is extracted.
 FSDD_URL = (
-    "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/heads/master.zip"
+    f"https://github.com/Jakobovski/free-spoken-digit-dataset/archive/v{FSDD_VERSION}.tar.gz"
 )
+#: SHA-256 of the archive at :data:`FSDD_URL`: the checksum TensorFlow Datasets
+#: records for the same URL (``tensorflow_datasets/audio/spoken_digit/checksums.tsv``,
+#: 11,975,353 bytes).
+FSDD_SHA256 = "8bc44cde129d505cbbb6b365c09f80c663f2aa77578afc634e6141a2f87100c0"
 FSDD_HOMEPAGE = "https://github.com/Jakobovski/free-spoken-digit-dataset"
 _FSDD_NAME = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)\.wav$")
 _FSDD_TEST_INDEXES = 5  # official split: recordings 0-4 of each digit and speaker
@@ -36,9 +46,10 @@ Free Spoken Digit Dataset (FSDD)
 --------------------------------
 
 Recordings of spoken English digits 0-9: mono WAV files at 8 kHz, trimmed to
-near-minimal silence, named ``{{digit}}_{{speaker}}_{{index}}.wav``. The
-complete data set has 6 speakers x 10 digits x 50 repetitions = 3,000 files.
-Official split: indexes 0-4 are the test set (``test_mask``), 5-49 training.
+near-minimal silence, named ``{{digit}}_{{speaker}}_{{index}}.wav``, 50
+repetitions of each digit per speaker. The repository's current version has 6
+speakers (3,000 files); release {version}, which ``load_fsdd`` downloads, has
+fewer speakers. Official split: indexes 0-4 are the test set (``test_mask``), 5-49 training.
 
 This copy: {n} recordings, {n_speakers} speakers, read from {folder}.
 
@@ -248,33 +259,77 @@ def _fsdd_help(folder):
     )
 
 
-def _download_fsdd(folder):
-    """Fetch the FSDD archive into ``folder`` and keep only ``recordings/*.wav``.
+class _ChecksumError(OSError):
+    """The downloaded archive is not the pinned one."""
 
-    Files are unpacked into a temporary folder renamed at the end, so an
-    interrupted download never leaves a half-filled ``recordings/`` behind
-    that would later pass for the data set.
+
+def _fetch(url, target):
+    """Copy ``url`` into the file ``target``; return the SHA-256 of what was written."""
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
+        while chunk := response.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _fsdd_member(name):
+    """The base name of archive member ``.../recordings/<digit>_<speaker>_<index>.wav``, or None.
+
+    Only the base name is kept, so no member can write outside the staging
+    folder whatever its stored path (``../``, absolute paths, links).
+    """
+    parts = name.split("/")
+    if len(parts) >= 2 and parts[-2] == "recordings" and _FSDD_NAME.match(parts[-1]):
+        return parts[-1]
+    return None
+
+
+def _extract_recordings(archive, recordings):
+    """Write the recordings of a zip or tar archive into the folder ``recordings``."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.infolist():
+                name = _fsdd_member(member.filename)
+                if name and not member.is_dir():
+                    (recordings / name).write_bytes(zf.read(member))
+    elif tarfile.is_tarfile(archive):
+        with tarfile.open(archive) as tf:
+            for member in tf:
+                name = _fsdd_member(member.name)
+                if name and member.isfile():  # regular files only: no links, no devices
+                    (recordings / name).write_bytes(tf.extractfile(member).read())
+    else:
+        raise OSError("the download is neither a zip nor a tar archive")
+
+
+def _download_fsdd(folder):
+    """Fetch the FSDD archive into ``folder``, verify it, and keep only ``recordings/*.wav``.
+
+    The archive's SHA-256 is checked against :data:`FSDD_SHA256` before
+    anything is extracted. Files are unpacked into a temporary folder renamed
+    at the end, so a failed or interrupted download never leaves a
+    half-filled ``recordings/`` behind that would later pass for the data set.
     """
     folder.mkdir(parents=True, exist_ok=True)
     logger.info("Downloading FSDD from %s into %s", FSDD_URL, folder)
     staging = Path(tempfile.mkdtemp(prefix=".fsdd-download-", dir=folder))
     try:
-        archive = staging / "fsdd.zip"
-        with urllib.request.urlopen(FSDD_URL, timeout=60) as response, archive.open("wb") as out:
-            shutil.copyfileobj(response, out)
+        archive = staging / "fsdd-archive"
+        digest = _fetch(FSDD_URL, archive)
+        if digest != FSDD_SHA256.lower():
+            raise _ChecksumError(
+                f"the downloaded archive has SHA-256 {digest}, but release {FSDD_VERSION} has "
+                f"SHA-256 {FSDD_SHA256}: it was corrupted in transit or changed upstream, so "
+                "nothing was extracted"
+            )
         recordings = staging / "recordings"
         recordings.mkdir()
-        with zipfile.ZipFile(archive) as zf:
-            for member in zf.infolist():
-                parts = member.filename.split("/")
-                # Only the basename is used, so no member can write outside
-                # the staging folder whatever its stored path.
-                if len(parts) >= 2 and parts[-2] == "recordings" and _FSDD_NAME.match(parts[-1]):
-                    (recordings / parts[-1]).write_bytes(zf.read(member))
+        _extract_recordings(archive, recordings)
         if not any(recordings.iterdir()):
             raise OSError("the archive holds no recordings/{digit}_{speaker}_{index}.wav files")
         recordings.rename(folder / "recordings")
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
         raise OSError(
             f"Could not download the Free Spoken Digit Dataset from {FSDD_URL}: {exc}. "
             + _fsdd_help(folder)
@@ -310,7 +365,7 @@ def _locate_fsdd(data_home, download_if_missing):
 
 
 def load_fsdd(data_home=None, download_if_missing=True, *, return_X_y=False):
-    """Load the Free Spoken Digit Dataset (FSDD): 3,000 recordings of digits.
+    """Load the Free Spoken Digit Dataset (FSDD): recordings of spoken digits 0 to 9.
 
     Looks for ``recordings/{digit}_{speaker}_{index}.wav`` in, in order:
 
@@ -320,8 +375,9 @@ def load_fsdd(data_home=None, download_if_missing=True, *, return_X_y=False):
        ``get_data_home() / "fsdd"`` (``$SKLEARN_AUDIO_HOME/fsdd`` or
        ``~/sklearn_audio_data/fsdd``).
 
-    When nothing is found and ``download_if_missing`` is true, the public
-    archive (about 20 MB) is downloaded and only its ``recordings/`` folder
+    When nothing is found and ``download_if_missing`` is true, the archive
+    of release :data:`FSDD_VERSION` (about 12 MB) is downloaded, its SHA-256
+    checked against :data:`FSDD_SHA256`, and only its ``recordings/`` folder
     unpacked, into ``data_home`` when given, else into the cache.
 
     Parameters
@@ -360,8 +416,9 @@ def load_fsdd(data_home=None, download_if_missing=True, *, return_X_y=False):
     Raises
     ------
     OSError
-        If the data set is neither found nor downloadable; the message says
-        where to put it.
+        If the data set is neither found nor downloadable, or the download
+        does not have the expected SHA-256 (then nothing is extracted); the
+        message says where to put the data set instead.
 
     Examples
     --------
@@ -393,6 +450,7 @@ def load_fsdd(data_home=None, download_if_missing=True, *, return_X_y=False):
             n_speakers=len(np.unique(speaker)),
             folder=recordings,
             homepage=FSDD_HOMEPAGE,
+            version=FSDD_VERSION,
         ),
     )
     return _result(bunch, return_X_y)

@@ -14,3 +14,20 @@ class AudioFileError(ValueError):
     >>> issubclass(AudioFileError, ValueError)
     True
     """
+
+
+class TruncatedAudioWarning(UserWarning):
+    """An audio file holds less audio data than its header announces.
+
+    Issued instead of :class:`AudioFileError` when ``on_truncated="warn"`` is
+    passed to :func:`~sklearn_audio.io.load_audio` or
+    :class:`~sklearn_audio.AudioLoader`; the audio that is there is used. The
+    message names the file. Turn it into an error, or silence it, with the
+    :mod:`warnings` filters.
+
+    Examples
+    --------
+    >>> from sklearn_audio.exceptions import TruncatedAudioWarning
+    >>> issubclass(TruncatedAudioWarning, UserWarning)
+    True
+    """

@@ -24,11 +24,19 @@ from scipy.signal import savgol_filter
 from sklearn.base import BaseEstimator, TransformerMixin
 from threadpoolctl import threadpool_limits
 from sklearn.utils import check_array
-from sklearn.utils._available_if import available_if
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._compat.sklearn import check_feature_names_in
 from ._spectral import LogMelEngine, n_frames_for_length
-from ._validation import as_path_array, check_finite, check_waveforms, is_path_array
+from ._validation import (
+    as_path_array,
+    check_finite,
+    check_n_jobs,
+    check_waveforms,
+    is_path_array,
+    set_input_features,
+)
 
 __all__ = ["MFCCTransformer", "MelSpectrogramTransformer"]
 
@@ -80,7 +88,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         """Validate the parameters a subclass adds."""
 
     # -- parameters ---------------------------------------------------------
-    def _validate_params(self):
+    def _check_params(self):
         def positive_int(name):
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
@@ -103,8 +111,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"delta must be 0, 1 or 2, got {self.delta!r}.")
         if self.output not in _OUTPUTS:
             raise ValueError(f"output must be one of {_OUTPUTS}, got {self.output!r}.")
-        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
-            raise ValueError(f"n_jobs must be None or an integer, got {self.n_jobs!r}.")
+        check_n_jobs(self.n_jobs)
         self._check_extra_params()
 
     # -- input forms --------------------------------------------------------
@@ -150,7 +157,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
+        self._check_params()
         kind, data = self._read_input(X)
         if self.n_frames is not None:
             self.n_frames_ = int(self.n_frames)
@@ -162,8 +169,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         else:
             longest = max(self._clip_lengths(kind, data))
             self.n_frames_ = n_frames_for_length(longest, self.hop_length)
-        if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
-            self.n_features_in_ = X.shape[1]
+        set_input_features(self, X)
         self.n_coefficients_ = self._make_engine().n_outputs * (1 + self.delta)
         return self
 
@@ -282,12 +288,22 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Names of the summary statistics (only with ``output="stats"``).
 
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked, as scikit-learn checks it: it must equal
+            ``feature_names_in_`` when the transformer was fit on a DataFrame,
+            and have ``n_features_in_`` entries when it was fit on a 2-D
+            array. The output names do not depend on it: each statistic
+            summarises the whole clip, not one input sample.
+
         Returns
         -------
         names : ndarray of str, shape (2 * n_coefficients_,)
             ``"<prefix><k>_mean"`` for every coefficient, then ``"..._std"``.
         """
         check_is_fitted(self, "n_frames_")
+        check_feature_names_in(self, input_features)
         base = self._make_engine().n_outputs
         prefix = self._coefficient_prefix()
         coeffs = [f"{prefix}{k}" for k in range(base)]
@@ -335,7 +351,9 @@ class MFCCTransformer(_SpectralTransformer):
         then standard deviation of each coefficient over the clip's frames,
         all real segments pooled) for classic estimators.
     n_jobs : int or None, default=None
-        Threads for feature extraction and file decoding; ``None`` means 1.
+        Threads for feature extraction and file decoding; ``None`` means 1
+        unless in a :func:`joblib.parallel_config` context, ``-1`` all
+        processors; ``0`` is rejected (joblib's convention).
     n_frames : int or None, default=None
         Frames per clip (or segment) in the output. ``None`` fixes it at
         fit from the longest training clip. Not used by ``output="stats"``.
@@ -349,7 +367,12 @@ class MFCCTransformer(_SpectralTransformer):
     n_coefficients_ : int
         Coefficients per frame: ``n_mfcc * (1 + delta)``.
     n_features_in_ : int
-        Samples per clip, only when fit on a 2-D waveform array.
+        Samples per clip, only when fit on a 2-D waveform array ``(n_clips,
+        n_samples)``; not set when fit on paths, ragged waveforms or
+        segments (a refit on those deletes it). Clips of other lengths are
+        still accepted at transform (padded or truncated to ``n_frames_``).
+    feature_names_in_ : ndarray of str
+        Column names, only when fit on a DataFrame with string column names.
 
     See Also
     --------
@@ -451,7 +474,9 @@ class MelSpectrogramTransformer(_SpectralTransformer):
         ``"frames"`` keeps time; ``"stats"`` gives mean then standard
         deviation of each band over the clip's frames.
     n_jobs : int or None, default=None
-        Threads for feature extraction and file decoding.
+        Threads for feature extraction and file decoding; ``None`` means 1
+        unless in a :func:`joblib.parallel_config` context, ``-1`` all
+        processors; ``0`` is rejected (joblib's convention).
     n_frames : int or None, default=None
         Frames per clip (or segment); ``None`` fixes it at fit. Not used by
         ``output="stats"``.
@@ -465,7 +490,12 @@ class MelSpectrogramTransformer(_SpectralTransformer):
     n_coefficients_ : int
         Values per frame: ``n_mels * (1 + delta)``.
     n_features_in_ : int
-        Samples per clip, only when fit on a 2-D waveform array.
+        Samples per clip, only when fit on a 2-D waveform array ``(n_clips,
+        n_samples)``; not set when fit on paths, ragged waveforms or
+        segments (a refit on those deletes it). Clips of other lengths are
+        still accepted at transform (padded or truncated to ``n_frames_``).
+    feature_names_in_ : ndarray of str
+        Column names, only when fit on a DataFrame with string column names.
 
     See Also
     --------

@@ -9,6 +9,7 @@ WMA...). soxr resamples. Every failure names the file at fault.
 import errno
 import numbers
 import os
+import struct
 import warnings
 
 import numpy as np
@@ -18,8 +19,8 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm.auto import tqdm
 
-from ._validation import as_path_array, check_finite
-from .exceptions import AudioFileError
+from ._validation import as_path_array, check_finite, check_n_jobs
+from .exceptions import AudioFileError, TruncatedAudioWarning
 
 __all__ = ["AUDIO_EXTENSIONS", "AudioLoader", "audio_duration", "load_audio"]
 
@@ -29,7 +30,14 @@ AUDIO_EXTENSIONS = frozenset(
 )
 
 
-def _check_load_params(sr, mono, offset, duration):
+_ON_TRUNCATED = ("raise", "warn")
+# Data sizes that streaming writers leave in a header when the length is unknown.
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF)
+
+
+def _check_load_params(sr, mono, offset, duration, on_truncated="raise"):
+    if on_truncated not in _ON_TRUNCATED:
+        raise ValueError(f"on_truncated must be 'raise' or 'warn', got {on_truncated!r}.")
     if sr is not None and (
         isinstance(sr, bool) or not isinstance(sr, numbers.Integral) or sr <= 0
     ):
@@ -60,6 +68,63 @@ def _check_file(path):
     if os.path.getsize(path) == 0:
         raise AudioFileError(f"Cannot load {path!r}: the file is empty (0 bytes).")
     return path
+
+
+def _chunk_data_end(fh, file_size, start, endian, data_id):
+    """Where chunk ``data_id`` of a RIFF-style file ends, per its header, or None."""
+    pos = start
+    while pos + 8 <= file_size:
+        fh.seek(pos)
+        chunk_id, chunk_size = struct.unpack(endian + "4sI", fh.read(8))
+        if chunk_id == data_id:
+            return None if chunk_size in _UNKNOWN_SIZES else pos + 8 + chunk_size
+        pos += 8 + chunk_size + (chunk_size & 1)  # chunks are padded to even sizes
+    return None
+
+
+def _declared_data_end(path):
+    """The byte offset at which the header says the audio data ends, or None.
+
+    libsndfile silently shortens a WAV, AIFF or AU file whose audio data is
+    cut short (it trusts the file size over the header), so the header is
+    read here: RIFF/RIFX WAVE (``data`` chunk), AIFF/AIFC (``SSND`` chunk)
+    and AU (data size field). None for other formats and for headers that
+    leave the size unknown, as streaming writers do.
+    """
+    file_size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12:
+            return None
+        if head[:4] in (b"RIFF", b"RIFX") and head[8:12] == b"WAVE":
+            endian = "<" if head[:4] == b"RIFF" else ">"
+            return _chunk_data_end(fh, file_size, 12, endian, b"data")
+        if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+            return _chunk_data_end(fh, file_size, 12, ">", b"SSND")
+        if head[:4] == b".snd":
+            data_offset, data_size = struct.unpack(">II", head[4:12])
+            return None if data_size in _UNKNOWN_SIZES else data_offset + data_size
+    return None
+
+
+def _check_truncation(path, on_truncated):
+    """Raise (or warn) when the file holds less audio data than its header announces."""
+    end = _declared_data_end(path)
+    file_size = os.path.getsize(path)
+    if end is None or end <= file_size:
+        return
+    message = (
+        f"Audio file {path!r} is truncated: its header announces audio data up to byte "
+        f"{end}, but the file ends at byte {file_size} ({end - file_size} bytes missing)."
+    )
+    if on_truncated == "raise":
+        raise AudioFileError(
+            message + " Download or copy it again, or pass on_truncated='warn' to read "
+            "the audio that is there."
+        )
+    warnings.warn(
+        message + " Only the audio present was read.", TruncatedAudioWarning, stacklevel=3
+    )
 
 
 def _import_audioread():
@@ -140,14 +205,16 @@ def _decode(path, offset, duration):
             ) from sf_exc
 
 
-def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
+def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None, *, on_truncated="raise"):
     """Decode one audio file into a float32 waveform.
 
     WAV, FLAC, OGG (Vorbis, Opus), AIFF, AU and MP3 are read with soundfile;
     other formats fall back on audioread, which needs ffmpeg or GStreamer.
     Only the frames between ``offset`` and ``offset + duration`` are read.
-    Channels are averaged into one when ``mono=True``; resampling uses soxr
-    (quality ``"HQ"``).
+    A WAV, AIFF or AU file that holds less audio data than its header
+    announces (a copy or download cut short) is an error, or a warning with
+    ``on_truncated="warn"``. Channels are averaged into one when
+    ``mono=True``; resampling uses soxr (quality ``"HQ"``).
 
     Parameters
     ----------
@@ -161,6 +228,13 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
         Start reading this many seconds into the file.
     duration : float or None, default=None
         Read at most this many seconds; ``None`` reads to the end.
+    on_truncated : {"raise", "warn"}, default="raise"
+        What to do with a WAV, AIFF or AU file whose audio data is cut
+        short of what its header announces: raise an
+        :class:`~sklearn_audio.exceptions.AudioFileError`, or issue a
+        :class:`~sklearn_audio.exceptions.TruncatedAudioWarning` and return
+        the audio that is there. Other formats are left to their decoder
+        (a cut FLAC, for instance, fails to decode).
 
     Returns
     -------
@@ -175,9 +249,9 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     FileNotFoundError
         If ``path`` does not exist.
     AudioFileError
-        If the file is a directory, is empty, cannot be decoded (truncated,
-        corrupt, not audio) or decodes to 0 samples, e.g. because ``offset``
-        lies past its end.
+        If the file is a directory, is empty, cannot be decoded (corrupt,
+        not audio), is truncated (with ``on_truncated="raise"``) or decodes
+        to 0 samples, e.g. because ``offset`` lies past its end.
     ValueError
         If the samples hold NaN or infinite values, or a parameter is
         invalid. The message names the file.
@@ -199,9 +273,27 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     (dtype('float32'), (16000,))
     >>> load_audio(path, sr=None, offset=0.25, duration=0.5).shape
     (4000,)
+
+    A file cut short, as by an interrupted copy, is an error unless asked
+    otherwise:
+
+    >>> with open(path, "rb") as f:
+    ...     data = f.read()
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(data[: len(data) // 2])
+    >>> load_audio(path, sr=None)
+    Traceback (most recent call last):
+    ...
+    sklearn_audio.exceptions.AudioFileError: Audio file '...tone.wav' is truncated: ...
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     load_audio(path, sr=None, on_truncated="warn").shape
+    (3989,)
     """
-    _check_load_params(sr, mono, offset, duration)
+    _check_load_params(sr, mono, offset, duration, on_truncated)
     path = _check_file(path)
+    _check_truncation(path, on_truncated)
     data, native_sr = _decode(path, offset, duration)
     if data.shape[0] == 0:
         where = f" at offset={offset} s" if offset else ""
@@ -216,7 +308,7 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     return np.asarray(data, dtype=np.float32)
 
 
-def audio_duration(path):
+def audio_duration(path, *, on_truncated="raise"):
     """Duration of an audio file in seconds, read from its header.
 
     Nothing is decoded for the formats soundfile reads; the audioread
@@ -228,6 +320,10 @@ def audio_duration(path):
     ----------
     path : str or os.PathLike
         The audio file.
+    on_truncated : {"raise", "warn"}, default="raise"
+        What to do with a WAV, AIFF or AU file cut short of the audio data
+        its header announces (see :func:`load_audio`); with ``"warn"`` the
+        duration of the audio actually present is returned.
 
     Returns
     -------
@@ -239,7 +335,8 @@ def audio_duration(path):
     FileNotFoundError
         If ``path`` does not exist.
     AudioFileError
-        If the file is empty, a directory, or cannot be read.
+        If the file is empty, a directory, truncated (with
+        ``on_truncated="raise"``), or cannot be read.
 
     Examples
     --------
@@ -250,7 +347,9 @@ def audio_duration(path):
     >>> audio_duration(path)
     0.5
     """
+    _check_load_params(None, True, 0.0, None, on_truncated)
     path = _check_file(path)
+    _check_truncation(path, on_truncated)
     try:
         return float(sf.info(path).duration)
     except sf.SoundFileError as sf_exc:
@@ -296,9 +395,15 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         Files decoded in parallel, in threads (libsndfile and soxr release
         the GIL, and threads avoid copying waveforms between processes).
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context;
-        ``-1`` means all processors.
+        ``-1`` means all processors; ``0`` is rejected (joblib's convention).
     verbose : bool, default=False
         Show a progress bar (tqdm) while decoding.
+    on_truncated : {"raise", "warn"}, default="raise"
+        What to do with a WAV, AIFF or AU file cut short of the audio data
+        its header announces: raise an
+        :class:`~sklearn_audio.exceptions.AudioFileError` naming it, or warn
+        (:class:`~sklearn_audio.exceptions.TruncatedAudioWarning`) and keep
+        the audio that is there. See :func:`load_audio`.
 
     See Also
     --------
@@ -336,7 +441,14 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, sr=22050, mono=True, offset=0.0, duration=None, n_jobs=None, verbose=False
+        self,
+        sr=22050,
+        mono=True,
+        offset=0.0,
+        duration=None,
+        n_jobs=None,
+        verbose=False,
+        on_truncated="raise",
     ):
         self.sr = sr
         self.mono = mono
@@ -344,15 +456,11 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.duration = duration
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.on_truncated = on_truncated
 
     def _check_params(self):
-        _check_load_params(self.sr, self.mono, self.offset, self.duration)
-        if self.n_jobs is not None and (
-            isinstance(self.n_jobs, bool)
-            or not isinstance(self.n_jobs, numbers.Integral)
-            or self.n_jobs == 0
-        ):
-            raise ValueError(f"n_jobs must be None or a non-zero integer, got {self.n_jobs!r}.")
+        _check_load_params(self.sr, self.mono, self.offset, self.duration, self.on_truncated)
+        check_n_jobs(self.n_jobs)
 
     def fit(self, X, y=None):
         """Check the parameters and the paths; nothing is learned or decoded.
@@ -390,7 +498,13 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self._check_params()
         paths = as_path_array(X)
         load = delayed(load_audio)
-        jobs = (load(p, self.sr, self.mono, self.offset, self.duration) for p in paths)
+        jobs = (
+            load(
+                p, self.sr, self.mono, self.offset, self.duration,
+                on_truncated=self.on_truncated,
+            )
+            for p in paths
+        )
         results = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(jobs)
         progress = tqdm(
             results,

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_waveforms
+from ._validation import check_waveforms, set_input_features
 
 __all__ = ["RawSegmenter", "segment_mask", "n_segments_for_length"]
 
@@ -125,8 +125,11 @@ class RawSegmenter(TransformerMixin, BaseEstimator):
     n_segments_ : int
         Segments per clip in the output.
     n_features_in_ : int
-        Samples per clip seen in fit when the input was a 2-D array; for
-        ragged input, the length of the longest training clip.
+        Samples per clip, only when fit on a 2-D array ``(n_clips,
+        n_samples)``; not set when fit on ragged waveforms (a refit on those
+        deletes it). Clips of any length are still accepted at transform.
+    feature_names_in_ : ndarray of str
+        Column names, only when fit on a DataFrame with string column names.
 
     See Also
     --------
@@ -148,7 +151,7 @@ class RawSegmenter(TransformerMixin, BaseEstimator):
         self.sr = sr
         self.max_segments = max_segments
 
-    def _validate_params(self):
+    def _check_params(self):
         if not isinstance(self.sr, numbers.Integral) or self.sr <= 0:
             raise ValueError(f"sr must be a positive integer, got {self.sr!r}.")
         if not isinstance(self.segment_seconds, numbers.Real) or self.segment_seconds <= 0:
@@ -191,7 +194,7 @@ class RawSegmenter(TransformerMixin, BaseEstimator):
         -------
         self : RawSegmenter
         """
-        self.segment_samples_, self.hop_samples_ = self._validate_params()
+        self.segment_samples_, self.hop_samples_ = self._check_params()
         clips = check_waveforms(X)
         lengths = [len(clip) for clip in clips]
         n_segments = max(
@@ -201,7 +204,7 @@ class RawSegmenter(TransformerMixin, BaseEstimator):
         if self.max_segments is not None:
             n_segments = min(n_segments, self.max_segments)
         self.n_segments_ = int(n_segments)
-        self.n_features_in_ = int(max(lengths))
+        set_input_features(self, X)
         return self
 
     def transform(self, X):

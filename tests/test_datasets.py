@@ -1,5 +1,8 @@
 """Tests for sklearn_audio.datasets. Nothing here touches the network."""
 
+import hashlib
+import re
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from sklearn_audio.datasets import get_data_home, load_audio_folder, load_fsdd, 
 from sklearn_audio.io import AudioLoader
 
 SR = 8000
+PINNED_URL = datasets.FSDD_URL  # read before the autouse fixture replaces it
 
 
 @pytest.fixture(autouse=True)
@@ -150,13 +154,42 @@ def make_fsdd_zip(tmp_path, top="free-spoken-digit-dataset-master"):
     return archive
 
 
-def test_fsdd_download(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "FSDD_URL", make_fsdd_zip(tmp_path).as_uri())
+def make_fsdd_tar(tmp_path, top="free-spoken-digit-dataset-1.0.9"):
+    """The same miniature as a .tar.gz, the format of the pinned release, with a link to skip."""
+    source = tmp_path / "source"
+    archive = tmp_path / "fsdd.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for name in FSDD_FILES:
+            tf.add(make_wav(source / name), f"{top}/recordings/{name}")
+        link = tarfile.TarInfo(f"{top}/recordings/9_eve_0.wav")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    return archive
+
+
+def serve(monkeypatch, archive, sha256=None):
+    """Make ``archive`` the download, with its own SHA-256 as the expected one unless given."""
+    monkeypatch.setattr(datasets, "FSDD_URL", archive.as_uri())
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    monkeypatch.setattr(datasets, "FSDD_SHA256", digest if sha256 is None else sha256)
+
+
+def test_fsdd_download_is_pinned_and_checked():
+    # A release archive, not a branch that moves, and a well-formed SHA-256 to check it with.
+    assert PINNED_URL.endswith(f"/archive/v{datasets.FSDD_VERSION}.tar.gz")
+    assert "master" not in PINNED_URL and "refs/heads" not in PINNED_URL
+    assert re.fullmatch("[0-9a-f]{64}", datasets.FSDD_SHA256)
+
+
+@pytest.mark.parametrize("make_archive", [make_fsdd_zip, make_fsdd_tar])
+def test_fsdd_download(tmp_path, monkeypatch, make_archive):
+    serve(monkeypatch, make_archive(tmp_path))
     fsdd = load_fsdd()
     cache = tmp_path / "cache" / "fsdd"
     assert sorted(p.name for p in cache.iterdir()) == ["recordings"]
     assert sorted(p.name for p in (cache / "recordings").iterdir()) == sorted(FSDD_FILES)
     assert not (tmp_path / "escape.wav").exists()
+    assert not (cache / "recordings" / "9_eve_0.wav").exists()  # the tar's link is skipped
     expected = ["0_alice_0.wav", "0_alice_7.wav", "1_alice_3.wav", "1_bob_2.wav", "1_bob_12.wav"]
     assert [Path(f).name for f in fsdd.filenames] == expected
     assert fsdd.target.tolist() == [0, 0, 1, 1, 1]
@@ -167,8 +200,23 @@ def test_fsdd_download(tmp_path, monkeypatch):
     np.testing.assert_array_equal(load_fsdd().filenames, fsdd.filenames)
 
 
+def test_fsdd_download_with_the_wrong_checksum_extracts_nothing(tmp_path, monkeypatch):
+    archive = make_fsdd_tar(tmp_path)
+    good = hashlib.sha256(archive.read_bytes()).hexdigest()
+    serve(monkeypatch, archive, sha256="0" * 64)
+    extracted = []
+    monkeypatch.setattr(datasets, "_extract_recordings", lambda *args: extracted.append(args))
+    expected = f"has SHA-256 {good}, but release 1.0.9 has SHA-256 0{{64}}"
+    with pytest.raises(OSError, match=expected):
+        load_fsdd()
+    assert extracted == []  # checked before extraction, not after
+    assert list((tmp_path / "cache" / "fsdd").iterdir()) == []
+    with pytest.raises(OSError, match="download_if_missing=False"):
+        load_fsdd(download_if_missing=False)  # nothing passes for the data set
+
+
 def test_fsdd_download_into_data_home(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "FSDD_URL", make_fsdd_zip(tmp_path).as_uri())
+    serve(monkeypatch, make_fsdd_zip(tmp_path))
     home = tmp_path / "mine" / "recordings"
     assert len(load_fsdd(data_home=home).filenames) == len(FSDD_FILES)
     assert (home / "1_bob_2.wav").is_file() and not (tmp_path / "cache").exists()
@@ -198,7 +246,7 @@ def test_fsdd_bad_archive(tmp_path, monkeypatch, content):
     else:
         with zipfile.ZipFile(archive, "w") as zf:
             zf.writestr("top/README.md", "readme")
-    monkeypatch.setattr(datasets, "FSDD_URL", archive.as_uri())
+    serve(monkeypatch, archive)
     with pytest.raises(OSError, match="Could not download"):
         load_fsdd()
     assert list((tmp_path / "cache" / "fsdd").iterdir()) == []

@@ -1,6 +1,7 @@
 """Tests for sklearn_audio.io: decoding, resampling, bad files, AudioLoader."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks
 
 from sklearn_audio import io
-from sklearn_audio.exceptions import AudioFileError
+from sklearn_audio.exceptions import AudioFileError, TruncatedAudioWarning
 from sklearn_audio.io import AudioLoader, audio_duration, load_audio
 from sklearn_audio.segment import RawSegmenter
 
@@ -149,11 +150,81 @@ def test_truncated_file(tmp_path, fmt, keep):
         load_audio(cut)
 
 
-def test_header_only_wav_decodes_to_nothing(tmp_path, wav):
+def test_header_only_wav_is_truncated_and_decodes_to_nothing(tmp_path, wav):
     cut = tmp_path / "header_only.wav"
     cut.write_bytes(wav.read_bytes()[:44])
-    with pytest.raises(AudioFileError, match=r"header_only\.wav.*0 samples"):
+    with pytest.raises(AudioFileError, match=r"header_only\.wav.* is truncated"):
         load_audio(cut)
+    # Even when truncation is only a warning, no audio at all is still an error.
+    with pytest.warns(TruncatedAudioWarning), pytest.raises(
+        AudioFileError, match=r"header_only\.wav.*0 samples"
+    ):
+        load_audio(cut, on_truncated="warn")
+
+
+def cut_in_half(source, target):
+    """Copy ``source`` to ``target`` cut halfway through its bytes, as an interrupted copy."""
+    data = source.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+    return target
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "AIFF", "AU"])
+def test_data_cut_halfway_raises_naming_the_file(tmp_path, fmt):
+    """libsndfile reads such a file as shorter audio; the header says otherwise."""
+    signal = tone(sr=SR)
+    whole = write(tmp_path / f"whole.{fmt.lower()}", signal, format=fmt)
+    cut = cut_in_half(whole, tmp_path / f"half.{fmt.lower()}")
+    with pytest.raises(AudioFileError, match=rf"half\.{fmt.lower()}' is truncated.*bytes missing"):
+        load_audio(cut, sr=None)
+    with pytest.raises(AudioFileError, match=rf"half\.{fmt.lower()}' is truncated"):
+        audio_duration(cut)
+    with pytest.warns(TruncatedAudioWarning, match=rf"half\.{fmt.lower()}' is truncated"):
+        y = load_audio(cut, sr=None, on_truncated="warn")
+    with pytest.warns(TruncatedAudioWarning):
+        assert audio_duration(cut, on_truncated="warn") == len(y) / SR
+    # What is there is read, and it is the start of the signal.
+    assert 0.4 * SR < len(y) < 0.5 * SR
+    np.testing.assert_allclose(y, signal[: len(y)], atol=1e-3)
+    # The intact file is neither an error nor a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(load_audio(whole, sr=None)) == len(signal)
+
+
+def test_real_wav_cut_halfway(fsdd_dir, tmp_path):
+    source = fsdd_dir / "recordings" / "3_theo_7.wav"
+    cut = cut_in_half(source, tmp_path / "3_theo_7.wav")
+    with pytest.raises(AudioFileError, match=r"3_theo_7\.wav' is truncated"):
+        load_audio(cut)
+    with pytest.raises(AudioFileError, match=r"3_theo_7\.wav' is truncated"):
+        AudioLoader(sr=8000).fit_transform([source, cut])
+    with pytest.warns(TruncatedAudioWarning, match=r"3_theo_7\.wav"):
+        X = AudioLoader(sr=None, on_truncated="warn").fit_transform([source, cut])
+    full = load_audio(source, sr=None)
+    assert len(X[1]) < 0.5 * len(full)
+    np.testing.assert_array_equal(X[1], full[: len(X[1])])
+
+
+def test_unknown_data_size_is_not_truncation(tmp_path, wav):
+    """Streaming writers leave 0xFFFFFFFF as the data size: not a truncated file."""
+    data = bytearray(wav.read_bytes())
+    assert data[36:40] == b"data"
+    data[40:44] = b"\xff\xff\xff\xff"
+    streamed = tmp_path / "streamed.wav"
+    streamed.write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(load_audio(streamed, sr=None), load_audio(wav, sr=None))
+
+
+def test_chunks_after_the_data_are_not_truncation(tmp_path, wav):
+    data = wav.read_bytes() + b"LIST" + (5).to_bytes(4, "little") + b"INFO!" + b"\x00"
+    extra = tmp_path / "extra_chunk.wav"
+    extra.write_bytes(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(load_audio(extra, sr=None), load_audio(wav, sr=None))
 
 
 def test_zero_sample_file(tmp_path):
@@ -182,6 +253,7 @@ def test_non_finite_samples(tmp_path, value, word):
         {"offset": np.nan},
         {"duration": 0},
         {"duration": "1s"},
+        {"on_truncated": "ignore"},
     ],
 )
 def test_invalid_parameters(wav, kwargs):
@@ -302,6 +374,13 @@ def test_loader_names_the_bad_file(clips, tmp_path):
 def test_loader_invalid_n_jobs(clips, n_jobs):
     with pytest.raises(ValueError, match="n_jobs"):
         AudioLoader(n_jobs=n_jobs).fit(clips)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1, 2, -1, -2])
+def test_loader_valid_n_jobs(clips, n_jobs):
+    expected = AudioLoader().transform(clips)
+    for a, b in zip(AudioLoader(n_jobs=n_jobs).fit_transform(clips), expected):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_loader_progress_bar(clips, capsys):
