@@ -7,6 +7,8 @@ extracting features never pays TensorFlow's start-up time.
 
 import importlib
 
+from ._config import config_context, get_config, set_config
+
 __version__ = "0.1.0.dev0"
 
 _LAZY = {
@@ -21,7 +23,7 @@ _LAZY = {
     "AudioFileError": "sklearn_audio.exceptions",
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = sorted(_LAZY) + ["__version__", "config_context", "get_config", "set_config"]
 
 
 def __getattr__(name):

@@ -16,5 +16,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from .cnn import CNNClassifier  # noqa: E402
 from .dense import DenseClassifier  # noqa: E402
 from .lstm import LSTMClassifier  # noqa: E402
+from ._trainers import clear_trainer_cache  # noqa: E402
 
-__all__ = ["CNNClassifier", "DenseClassifier", "LSTMClassifier"]
+__all__ = ["CNNClassifier", "DenseClassifier", "LSTMClassifier", "clear_trainer_cache"]

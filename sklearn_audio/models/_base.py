@@ -1,7 +1,8 @@
 """The shared base of the Keras classifiers.
 
-Everything that knows about scikeras lives in this module: the network
-families (:mod:`.cnn`, :mod:`.lstm`, :mod:`.dense`) only stack Keras layers
+Everything that knows about scikeras lives in this module (it is the base
+class, and makes fitted Keras models picklable); the training loop is Keras's
+own ``fit``, called directly. The network families (:mod:`.cnn`, :mod:`.lstm`, :mod:`.dense`) only stack Keras layers
 in :meth:`KerasAudioClassifier._build_hidden`, so swapping the wrapper means
 rewriting this one file.
 
@@ -19,16 +20,20 @@ What the base adds on top of scikeras's ``KerasClassifier``:
   validated by one forward pass per epoch (see ``_validation_logs``);
 * input standardisation inside the network (a ``Normalization`` layer set
   from the training rows);
-* seeding and clearing Keras's global state per fit, and an optimizer that
+* seeded fits that leave the caller's global state as found: no
+  ``clear_session``, no global seeds (see ``_training``); an optimizer that
   does not leak each fit's training graph (see ``_single_replica``);
 * training on a cached *trainer* per network configuration, so that a
   sweep traces each configuration's graphs once (see ``_trainers``).
+
+Each Keras workaround can be switched off with
+:func:`sklearn_audio.set_config`; upstream private APIs are reached only
+through :mod:`sklearn_audio._compat`.
 """
 
 import contextlib
 import logging
 import numbers
-import random
 
 import keras
 import numpy as np
@@ -47,11 +52,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._config import get_config
 from .._validation import check_finite
 from . import _params
 from ._data import aggregate, flatten_segments, input_stats, real_segments, stratified_split
 from ._single_replica import skip_single_replica_all_reduce
 from ._trainers import reusable_trainer
+from ._training import seeded_build, training_batches, uses_model
 from ._validation_logs import ValidationLogs
 
 __all__ = ["KerasAudioClassifier"]
@@ -83,21 +90,8 @@ class _RetracingFilter(logging.Filter):
 
 
 @contextlib.contextmanager
-def _keras_session(seed):
-    """A fresh Keras global state, seeded, without touching the caller's RNGs.
-
-    ``clear_session`` drops the graph, layer-name counters and the global seed
-    generator left by earlier models (so that layer names, and with them the
-    trainer cache's keys, repeat); already-built models keep their own
-    variables and stay usable.
-    ``set_random_seed`` then makes weight initialisation, dropout and
-    shuffling repeatable. Python's and NumPy's global generators are restored
-    afterwards so that fitting does not reseed the user's program.
-    """
-    py_state, np_state = random.getstate(), np.random.get_state()
-    keras.backend.clear_session(free_memory=False)
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
+def _quiet_retracing():
+    """Hide TensorFlow's retracing warning for the length of a fit."""
     tf_logger = logging.getLogger("tensorflow")
     quiet = _RetracingFilter()
     tf_logger.addFilter(quiet)
@@ -105,8 +99,6 @@ def _keras_session(seed):
         yield
     finally:
         tf_logger.removeFilter(quiet)
-        random.setstate(py_state)
-        np.random.set_state(np_state)
 
 
 @keras.saving.register_keras_serializable(package="sklearn_audio", name="Normalization")
@@ -121,8 +113,9 @@ class _Normalization(keras.layers.Normalization):
 
     def call(self, inputs):
         inputs = keras.ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
-        mean = keras.ops.reshape(self.adapt_mean, self._broadcast_shape)
-        variance = keras.ops.reshape(self.adapt_variance, self._broadcast_shape)
+        # Statistics along the last axis (axis=-1, the only one used here)
+        # broadcast against the input as they are.
+        mean, variance = self.adapt_mean, self.adapt_variance
         scale = keras.ops.maximum(keras.ops.sqrt(variance), keras.backend.epsilon())
         return (inputs - keras.ops.cast(mean, inputs.dtype)) / keras.ops.cast(scale, inputs.dtype)
 
@@ -158,8 +151,33 @@ class KerasAudioClassifier(KerasClassifier):
     # line; the families declare them in ``__init__`` instead, as scikit-learn
     # expects, so restore scikit-learn's behaviour.
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
-    set_params = BaseEstimator.set_params
     __repr__ = BaseEstimator.__repr__
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        Unlike scikeras, the classifiers take no routed parameters such as
+        ``optimizer__momentum`` or ``callbacks__0__patience``: every knob is
+        an explicit constructor parameter.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        routed = sorted(key for key in params if "__" in key)
+        if routed:
+            raise ValueError(
+                f"{type(self).__name__} takes no routed parameters such as {routed[0]!r}. "
+                "The optimizer is chosen by name (optimizer='adam', 'adamw', 'rmsprop', "
+                "'sgd', ...) with learning_rate; its other settings keep Keras's defaults. "
+                f"Valid parameters: {sorted(self.get_params(deep=False))}."
+            )
+        return BaseEstimator.set_params(self, **params)
 
     # -- family hooks -------------------------------------------------------
     def _example_axes(self):
@@ -411,69 +429,78 @@ class KerasAudioClassifier(KerasClassifier):
         seed = self._seed()
         split_rng = check_random_state(seed)
         train, validation = stratified_split(y_encoded, params["validation_fraction"], split_rng)
+        shuffle_seed = None if seed is None else int(split_rng.randint(np.iinfo(np.int32).max))
         X_train, y_train, w_train = self._examples(X, y_encoded, weights, train, segmented)
-        # Validated by one forward pass per epoch rather than Keras's evaluate()
-        # (see _validation_logs): first among the callbacks, so all of them see it.
-        monitors = []
+        validation_data = None
         if len(validation):
-            X_val, y_val, w_val = self._examples(X, y_encoded, weights, validation, segmented)
-            monitors = [ValidationLogs(X_val, y_val, w_val, _predict_batch_size(X_val))]
+            validation_data = self._examples(X, y_encoded, weights, validation, segmented)
 
         self.classes_ = classes
         self.n_classes_ = len(classes)
-        # scikeras wraps building and training in its own seeding context when
-        # _random_state is set, which also turns on TensorFlow op determinism:
-        # not needed for identical results on CPU with these layers (the tests
-        # check it), and under it tf.data logs a spurious C++ error every fit.
-        # _keras_session seeds instead.
-        self._random_state = None
-        with _keras_session(seed):
-            self.model_ = self._build_keras_model()
+        meta = {"example_shape_": self.example_shape_, "n_classes_": self.n_classes_}
+        with _quiet_retracing():
+            self.model_ = seeded_build(lambda: self._keras_build_fn(meta), seed)
             self._set_input_stats(input_stats(X_train, self._per_feature_normalization()))
             steps = params["epochs"] * -(-len(X_train) // params["batch_size"])
             self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
-            self._initialize_callbacks()
-            self._fit_callbacks = monitors + self._fit_callbacks
-            if params["early_stopping"]:
-                self._fit_callbacks = self._fit_callbacks + [
-                    keras.callbacks.EarlyStopping(
-                        monitor="val_loss" if monitors else "loss",
-                        patience=params["patience"],
-                        restore_best_weights=True,
-                    )
-                ]
-            try:
-                self._train(X_train, y_train, w_train, params["epochs"])
-            finally:
-                # The callbacks hold the model and early stopping's best weights:
-                # dropping them keeps fitted estimators small to keep and pickle.
-                del self._fit_callbacks, self._predict_callbacks
-        self.history_ = {key: [float(v) for v in values] for key, values in self.history_.items()}
+            history = self._train(
+                training_batches(X_train, y_train, w_train, params["batch_size"], shuffle_seed),
+                validation_data, params, build=lambda: self._keras_build_fn(meta),
+                weighted=w_train is not None,
+            )  # fmt: skip
+        self.history_ = {key: [float(v) for v in values] for key, values in history.items()}
         return self
 
-    def _train(self, X, y, weights, epochs):
-        """Run Keras's training loop for ``self.model_`` (through scikeras)."""
+    def _callbacks(self, validation_data, params):
+        """Our validation and early stopping around the user's callbacks, in order."""
+        callbacks = []
+        if validation_data is not None and get_config()["fast_validation"]:
+            # First among the callbacks, so that all of them see the figures.
+            X_val, y_val, w_val = validation_data
+            callbacks.append(ValidationLogs(X_val, y_val, w_val, _predict_batch_size(X_val)))
+        callbacks += list(self.callbacks or ())
+        if params["early_stopping"]:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss" if validation_data is not None else "loss",
+                    patience=params["patience"],
+                    restore_best_weights=True,
+                )
+            )
+        return callbacks
 
-        def fit():
-            self._fit_keras_model(
-                X, y, sample_weight=weights, warm_start=False, epochs=epochs,
-                initial_epoch=0, shuffle=True,
-            )  # fmt: skip
+    def _train(self, batches, validation_data, params, *, build, weighted):
+        """Run Keras's training loop for ``self.model_``; return the history.
 
-        if self.model_.run_eagerly:  # no graphs to trace, nothing to reuse
-            fit()
-            return
-        model = self.model_
-        meta = self._get_metadata()
-        with reusable_trainer(
-            model, lambda: self._keras_build_fn(meta), weighted=weights is not None
-        ) as trainer:
+        Traced fits run on a reused trainer (see ``_trainers``) unless the
+        cache is switched off (``sklearn_audio.set_config(reuse_trainers=False)``),
+        or a user callback may touch the model: callbacks then see ``model_``
+        itself, as Keras users expect.
+        """
+        keras_validation = None
+        if validation_data is not None and not get_config()["fast_validation"]:
+            X_val, y_val, w_val = validation_data
+            keras_validation = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
+
+        def fit(model):
+            # The callbacks hold the model and early stopping's best weights;
+            # built per fit, they are dropped with it and never pickled.
+            return model.fit(
+                batches, epochs=params["epochs"], verbose=self.verbose, shuffle=False,
+                callbacks=self._callbacks(validation_data, params),
+                validation_data=keras_validation,
+            ).history  # fmt: skip
+
+        reuse = (
+            not self.model_.run_eagerly  # no graphs to trace, nothing to reuse
+            and get_config()["reuse_trainers"]
+            and not any(uses_model(cb) for cb in self.callbacks or ())
+        )
+        if not reuse:
+            return fit(self.model_)
+        with reusable_trainer(self.model_, build, weighted=weighted) as trainer:
             trainer.run_eagerly = False
-            self.model_ = trainer
-            try:
-                fit()
-            finally:
-                self.model_ = model
+            return fit(trainer)
 
     def _examples(self, X, y, weights, clips, segmented):
         """Rows, labels and weights of the given clips, one row per real example."""
@@ -485,10 +512,6 @@ class KerasAudioClassifier(KerasClassifier):
         return flatten_segments(X, mask, y, weights)
 
     # -- the network ----------------------------------------------------------
-    def _check_model_param(self):
-        # scikeras builds through this hook; the families have no ``model`` param.
-        return self._keras_build_fn
-
     def _keras_build_fn(self, meta):
         shape = tuple(meta["example_shape_"])
         inputs = keras.Input(shape=shape, name="examples")
@@ -502,10 +525,17 @@ class KerasAudioClassifier(KerasClassifier):
             # network rely less on exact values (speaker, microphone, gain).
             x = keras.layers.GaussianNoise(self.input_noise, name="input_noise")(x)
         x = self._build_hidden(x)
-        outputs = keras.layers.Dense(meta["n_classes_"], activation="softmax", name="proba")(x)
+        # float32 probabilities under any dtype policy (e.g. mixed_float16):
+        # a float16 softmax saturates and its loss loses precision.
+        outputs = keras.layers.Dense(
+            meta["n_classes_"], activation="softmax", dtype="float32", name="proba"
+        )(x)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
+        optimizer = self._make_optimizer(self.learning_rate)
+        if get_config()["avoid_graph_leak"]:
+            optimizer = skip_single_replica_all_reduce(optimizer)
         model.compile(
-            optimizer=skip_single_replica_all_reduce(self._make_optimizer(self.learning_rate)),
+            optimizer=optimizer,
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
@@ -523,15 +553,28 @@ class KerasAudioClassifier(KerasClassifier):
 
     # -- prediction ---------------------------------------------------------------
     def _predict_examples(self, rows):
-        """Softmax outputs of the network for a stack of examples, in batches."""
+        """Softmax outputs of the network for a stack of examples, in batches.
+
+        The rows are predicted in a canonical order (sorted by their bytes)
+        and put back: oneDNN's batched kernels may round a row differently by
+        its position in a batch (a few float32 ulps), and this way a row's
+        probabilities do not depend on the order the caller gave the rows in.
+        """
         batch = _predict_batch_size(rows)
+        rows = np.ascontiguousarray(rows)
+        order = np.argsort(rows.reshape(len(rows), -1).view(np.uint8).view(
+            np.dtype((np.void, rows[0].nbytes))
+        ).ravel(), kind="stable") if len(rows) else np.arange(0)  # fmt: skip
+        canonical = rows[order]
         # Calling the model directly runs eagerly: no graph to trace, and nothing
         # is cached on the estimator (predict leaves its __dict__ unchanged).
         parts = [
-            keras.ops.convert_to_numpy(self.model_(rows[i : i + batch], training=False))
-            for i in range(0, len(rows), batch)
+            keras.ops.convert_to_numpy(self.model_(canonical[i : i + batch], training=False))
+            for i in range(0, len(canonical), batch)
         ]
-        return np.concatenate(parts, axis=0)
+        proba = np.empty((len(rows), self.n_classes_), dtype=np.float32)
+        proba[order] = np.concatenate(parts, axis=0)
+        return proba
 
     def predict_proba(self, X):
         """Class probabilities of each clip.

@@ -16,12 +16,14 @@ replicas the optimizer's own all-reduce still runs.
 
 import tensorflow as tf
 
+from .._compat.keras import replace_all_reduce
+
 __all__ = ["skip_single_replica_all_reduce"]
 
 
-def _sum_over_replicas(optimizer, grads_and_vars):
+def _sum_over_replicas(original, grads_and_vars):
     if tf.distribute.get_strategy().num_replicas_in_sync > 1:
-        return type(optimizer)._all_reduce_sum_gradients(optimizer, grads_and_vars)
+        return original(grads_and_vars)
     return list(grads_and_vars)
 
 
@@ -31,12 +33,13 @@ def skip_single_replica_all_reduce(optimizer):
     Parameters
     ----------
     optimizer : keras.optimizers.Optimizer
-        An optimizer of the TensorFlow backend; others are returned unchanged.
+        An optimizer of the TensorFlow backend.
 
     Returns
     -------
     optimizer : keras.optimizers.Optimizer
-        The same object, changed in place.
+        The same object, changed in place (its class and configuration stay,
+        so saving and loading are unchanged).
 
     Examples
     --------
@@ -47,10 +50,4 @@ def skip_single_replica_all_reduce(optimizer):
     >>> optimizer._all_reduce_sum_gradients(grads_and_vars)
     [('gradient', 'variable')]
     """
-    if hasattr(type(optimizer), "_all_reduce_sum_gradients"):
-        # An instance attribute, not a subclass: the optimizer keeps its class
-        # and its Keras configuration, so saving and loading are unchanged.
-        optimizer._all_reduce_sum_gradients = lambda grads_and_vars: _sum_over_replicas(
-            optimizer, grads_and_vars
-        )
-    return optimizer
+    return replace_all_reduce(optimizer, _sum_over_replicas)

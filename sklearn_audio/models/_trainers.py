@@ -20,8 +20,9 @@ configuration except the learning rate (a variable, set before each fit), and
 whether sample weights are passed (they change the traced signature).
 Validation runs outside Keras's loop (see ``_validation_logs``), so no
 evaluation graph is traced. It holds at most ``_MAX_TRAINERS`` trainers,
-least recently used first out. A trainer in use by another thread is never
-shared: that fit gets a trainer of its own.
+least recently used first out. A trainer leaves the cache while a fit
+uses it, so a fit in another thread never shares it (it builds its own), and
+goes back only when its fit ended normally.
 """
 
 import collections
@@ -33,17 +34,45 @@ import threading
 import keras
 import numpy as np
 
-__all__ = ["reusable_trainer", "clear_trainers"]
+__all__ = ["reusable_trainer", "clear_trainer_cache", "cached_trainer_count"]
 
 _MAX_TRAINERS = 8
 _lock = threading.Lock()
-_trainers = collections.OrderedDict()  # key -> [model, busy]
+_trainers = collections.OrderedDict()  # key -> idle trainer
 
 
-def clear_trainers():
-    """Drop every cached trainer (their memory is TensorFlow's to release)."""
+def clear_trainer_cache():
+    """Drop every cached trainer, freeing what they hold.
+
+    Classifiers train on a cached, already traced copy of their network per
+    architecture (the last eight architectures are kept), so that a sweep
+    traces each once. Clearing frees their memory; the next fit of each
+    architecture traces again. To turn the cache off altogether, use
+    ``sklearn_audio.set_config(reuse_trainers=False)`` or
+    ``sklearn_audio.config_context(reuse_trainers=False)``.
+
+    Returns
+    -------
+    n_cleared : int
+        How many trainers were dropped.
+
+    Examples
+    --------
+    >>> from sklearn_audio.models import clear_trainer_cache
+    >>> n = clear_trainer_cache()
+    >>> clear_trainer_cache()
+    0
+    """
     with _lock:
+        n = len(_trainers)
         _trainers.clear()
+    return n
+
+
+def cached_trainer_count():
+    """How many trainers the cache holds (for tests and diagnostics)."""
+    with _lock:
+        return len(_trainers)
 
 
 def _key(model, *, weighted):
@@ -57,7 +86,12 @@ def _key(model, *, weighted):
     optimizer.pop("name", None)
     # run_eagerly is set per fit; the trainer always runs its graphs.
     config["compile_config"].pop("run_eagerly", None)
-    return (json.dumps(config, sort_keys=True), bool(weighted))
+    text = json.dumps(config, sort_keys=True)
+    # Keras numbers unnamed layers per process ("conv2d_7"), so two builds of
+    # one architecture differ only in those names: key on their positions.
+    for position, layer in enumerate(config["config"]["layers"]):
+        text = text.replace(json.dumps(layer["name"]), json.dumps(f"#layer{position}"))
+    return (text, bool(weighted))
 
 
 def _new_trainer(build):
@@ -76,21 +110,25 @@ def _new_trainer(build):
 
 
 def _load_state(source, trainer):
-    """Give ``trainer`` the state of the untrained ``source``, in place."""
+    """Give ``trainer`` the state of the untrained ``source``, in place.
+
+    Weights, normalisation statistics and seed-generator states come from
+    ``source``; the optimizer state (step 0, ``source``'s learning rate,
+    initial slot values: zeros for Adam, the initial accumulator for
+    Adagrad...) from a fresh copy of ``source``'s optimizer, copied into the
+    variables the traced graph captured. The trainer's optimizer is built
+    first if it is not yet, so that nothing of an earlier fit (its learning
+    rate above all) survives in it, however that fit ended.
+    """
     for src, dst in zip(source.variables, trainer.variables, strict=True):
         dst.assign(src)
     optimizer = trainer.optimizer
-    if optimizer.built:
-        # A fresh copy of the source's optimizer gives the initial state: step
-        # 0, the source's learning rate, initial slot values (zeros for Adam,
-        # the initial accumulator for Adagrad...). It is copied into the
-        # variables the traced graph captured.
-        fresh = type(source.optimizer).from_config(source.optimizer.get_config())
-        fresh.build(trainer.trainable_variables)
-        for src, dst in zip(fresh.variables, optimizer.variables, strict=True):
-            dst.assign(src)
-    # An unbuilt optimizer belongs to a trainer just built from the same
-    # estimator: its state, learning rate included, is already the initial one.
+    if not optimizer.built:
+        optimizer.build(trainer.trainable_variables)
+    fresh = type(source.optimizer).from_config(source.optimizer.get_config())
+    fresh.build(trainer.trainable_variables)
+    for src, dst in zip(fresh.variables, optimizer.variables, strict=True):
+        dst.assign(src)
 
 
 def _copy_trained_state(trainer, model):
@@ -125,27 +163,21 @@ def reusable_trainer(model, build, *, weighted):
     ------
     trainer : keras.Model
         Holds ``model``'s state on entry; on a normal exit its trained
-        weights and optimizer state are copied into ``model``.
+        weights and optimizer state are copied into ``model`` and it goes
+        (back) into the cache. On any error it is dropped: a trainer whose
+        fit died half-way is never trained on again.
     """
     key = _key(model, weighted=weighted)
     with _lock:
-        entry = _trainers.get(key)
-        if entry is not None and not entry[1]:
-            entry[1] = True
-            _trainers.move_to_end(key)
-        else:
-            entry = None
-    if entry is None:
-        entry = [_new_trainer(build), True]
-    trainer = entry[0]
-    try:
-        _load_state(model, trainer)
-        yield trainer
-        _copy_trained_state(trainer, model)
-    finally:
-        with _lock:
-            entry[1] = False
-            if _trainers.get(key) is None:
-                _trainers[key] = entry
-            while len(_trainers) > _MAX_TRAINERS:
-                _trainers.popitem(last=False)
+        entry = _trainers.pop(key, None)  # in use: no other fit may take it
+    trainer = _new_trainer(build) if entry is None else entry
+    _load_state(model, trainer)
+    yield trainer
+    _copy_trained_state(trainer, model)
+    with _lock:
+        # A fit in another thread may have cached its own trainer for this
+        # key meanwhile; keep the most recent one.
+        _trainers[key] = trainer
+        _trainers.move_to_end(key)
+        while len(_trainers) > _MAX_TRAINERS:
+            _trainers.popitem(last=False)

@@ -25,6 +25,8 @@ outputs included).
 import keras
 import numpy as np
 
+from .._compat.keras import logits_of_softmax
+
 __all__ = ["ValidationLogs"]
 
 
@@ -56,8 +58,12 @@ class ValidationLogs(keras.callbacks.Callback):
         for start in range(0, len(self.X), self.batch_size):
             rows = slice(start, start + self.batch_size)
             output = self.model(self.X[rows], training=False)
-            # On the output tensor itself, which keeps the softmax's logits.
-            losses.append(keras.losses.sparse_categorical_crossentropy(self.y[rows], output))
+            # From the softmax's logits, as Keras's compiled loss takes them.
+            losses.append(
+                keras.losses.sparse_categorical_crossentropy(
+                    self.y[rows], logits_of_softmax(output), from_logits=True
+                )
+            )
             predicted.append(np.argmax(keras.ops.convert_to_numpy(output), axis=1))
         losses = np.concatenate([keras.ops.convert_to_numpy(x) for x in losses])
         losses = losses.astype(np.float64)
