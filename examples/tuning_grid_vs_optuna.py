@@ -118,7 +118,7 @@ def main():
         ).fit(X, y)
         report("AudioOptunaSearchCV", optuna_search, time.perf_counter() - start, args.trials)
         pruned = sum(t.state.name == "PRUNED" for t in optuna_search.study_.trials)
-        print(f"Optuna pruned {pruned} of {args.trials} trials on val_loss.")
+        print(f"Optuna pruned {pruned} of {args.trials} trials on their validation loss.")
 
 
 if __name__ == "__main__":

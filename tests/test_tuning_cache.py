@@ -109,9 +109,10 @@ def test_cached_transformer_extracts_each_file_once_per_search(tmp_path, mss, sp
     assert (spy["transform"], spy["clips"]) == (2 * 2 + 1, 2 * len(X) + len(X))
     spy["transform"] = 0
     grid(Pipeline([*features(), clf()])).fit(X, y)
-    # Uncached, per candidate and fold: the training clips, then the test clips for
-    # predict and again for each probability metric (roc_auc_ovr, neg_log_loss).
-    assert spy["transform"] == 2 * 2 * 4 + 1
+    # Uncached, per candidate and fold: the training clips, then the test clips once for
+    # predict and once for predict_proba (SCORING's scorers share scikit-learn's cached
+    # responses); plus the refit.
+    assert spy["transform"] == 2 * 2 * 3 + 1
     # The cached pipeline predicts what the uncached one does.
     plain = Pipeline([*features(), clf()]).fit(X, y)
     np.testing.assert_allclose(

@@ -80,7 +80,8 @@ def test_pruned_trial_stops_at_its_first_epoch(frames):
         {"learning_rate": [1e-3]},
         n_trials=1,
         cv=2,
-        pruner=ThresholdPruner(upper=0.0),  # any val_loss is above 0: prune at once
+        # The maximising study is told -val_loss, always below 0: prune at once.
+        pruner=ThresholdPruner(lower=0.0),
     )
     with pytest.raises(RuntimeError, match="No trial.*completed.*'PRUNED': 1"):
         search.fit(X, y)

@@ -1,5 +1,6 @@
 """AudioOptunaSearchCV and tune on fast scikit-learn estimators: API, results, errors, plots."""
 
+import os
 import pickle
 import time
 import uuid
@@ -7,11 +8,15 @@ import uuid
 import numpy as np
 import optuna
 import pytest
+import sklearn
 from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState
 from sklearn.base import clone
 from sklearn.datasets import make_classification
+from sklearn.exceptions import FitFailedWarning, UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, cross_validate
+from sklearn.metrics import accuracy_score, make_scorer
+from sklearn.model_selection import GroupKFold, KFold, cross_validate
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -192,6 +197,9 @@ class _CountingFit(LogisticRegression):
         ({"n_trials": 0}, ValueError, "n_trials must be None or a positive integer"),
         ({"n_trials": None}, ValueError, "Give n_trials, timeout or both"),
         ({"refit": "f1"}, ValueError, r"refit must name the metric.*'f1_macro'"),
+        ({"refit": False}, ValueError, "refit=False with 6 metrics leaves Optuna no metric"),
+        ({"error_score": "ignore"}, ValueError, "error_score must be 'raise' or a number"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be None or a non-zero integer"),
         ({"scoring": 3}, ValueError, "scoring must be"),
         ({"pruning": True}, ValueError, "cannot be pruned: its final step takes no Keras"),
         ({"pruning": "yes"}, ValueError, "pruning must be"),
@@ -242,3 +250,179 @@ def test_plot_tuning_writes_pngs(tmp_path, data):
     assert [p.name for p in paths] == ["optimization_history.png"]
     with pytest.raises(ValueError, match="no complete trial"):
         plot_tuning(optuna.create_study(), tmp_path)
+
+
+# error_score: one failing candidate must not end the study.
+
+BAD_C = {"clf__C": [-1.0, 1.0]}  # C=-1 fails LogisticRegression's parameter validation
+
+
+def test_error_score_nan_records_failed_trials_and_the_study_goes_on(data):
+    X, y = data
+    with pytest.warns(FitFailedWarning, match=r"3 fits failed out of a total of 12") as record:
+        s = AudioOptunaSearchCV(pipe(), BAD_C, n_trials=4, cv=3, random_state=0).fit(X, y)
+    assert "'C' parameter of LogisticRegression must be" in str(record[0].message)
+    trials = s.study_.trials
+    assert len(trials) == 4  # the study was not aborted by the failing trial
+    failed = [t for t in trials if t.params["clf__C"] == -1.0]
+    assert failed and all(t.state == TrialState.FAIL for t in failed)
+    for t in failed:
+        assert np.isnan(t.user_attrs["split_test_f1_macro"]).all()
+        assert len(t.user_attrs["fit_errors"]) == 3
+    assert all(t.state == TrialState.COMPLETE for t in trials if t.params["clf__C"] == 1.0)
+    # As in GridSearchCV: the failed candidate's row is NaN and ranked last.
+    r = s.cv_results_
+    nan_rows = np.isnan(r["mean_test_f1_macro"])
+    assert [p["clf__C"] for p in np.array(r["params"])[nan_rows]] == [-1.0] * len(failed)
+    assert (r["rank_test_f1_macro"][nan_rows] == len(trials)).all()
+    assert s.best_params_ == {"clf__C": 1.0} and np.isfinite(s.best_score_)
+
+
+def test_error_score_number_scores_the_failed_folds(data):
+    X, y = data
+    with pytest.warns(FitFailedWarning, match="error_score=0.0"):
+        s = AudioOptunaSearchCV(
+            pipe(), BAD_C, n_trials=4, cv=3, random_state=0, error_score=0.0
+        ).fit(X, y)
+    failed = [t for t in s.study_.trials if t.params["clf__C"] == -1.0]
+    assert failed
+    for t in failed:
+        assert t.state == TrialState.COMPLETE and t.value == 0.0
+        assert t.user_attrs["split_test_accuracy"] == [0.0, 0.0, 0.0]
+    assert s.best_params_ == {"clf__C": 1.0}
+
+
+def test_error_score_raise_reraises_the_fit_error(data):
+    X, y = data
+    search = AudioOptunaSearchCV(
+        pipe(), {"clf__C": [-1.0]}, n_trials=3, cv=3, error_score="raise"
+    )
+    with pytest.raises(ValueError, match="'C' parameter of LogisticRegression"):
+        search.fit(X, y)
+    assert [t.state for t in search.study_.trials] == [TrialState.FAIL]
+
+
+def test_every_fit_failing_is_an_error_listing_the_failures(data):
+    X, y = data
+    with pytest.raises(RuntimeError, match=r"All the 6 fits of this search failed.*\n  6 fits "
+                                           r"\(trial 0 fold 0, .*\): fit failed: Invalid"):
+        AudioOptunaSearchCV(pipe(), {"clf__C": [-1.0]}, n_trials=2, cv=3).fit(X, y)
+
+
+# Fit parameters and metadata routing.
+
+
+class _WeightSpy(LogisticRegression):
+    """Records the sample weights each fit receives."""
+
+    seen = []
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).seen.append(None if sample_weight is None else np.asarray(sample_weight))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def _weighted_accuracy_spy(seen):
+    def metric(y_true, y_pred, sample_weight=None):
+        seen.append(None if sample_weight is None else np.asarray(sample_weight))
+        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+    return metric
+
+
+def _group_splits(X, y, groups):
+    return list(GroupKFold(3).split(X, y, groups))
+
+
+def test_groups_and_fit_params_without_metadata_routing(data):
+    """groups reach the splitter; sample_weight each fold's fit, then the refit's."""
+    X, y = data
+    groups = np.arange(len(y)) % 6
+    weights = np.arange(len(y), dtype=float)  # a weight names its row
+    _WeightSpy.seen = []
+    s = AudioOptunaSearchCV(
+        _WeightSpy(max_iter=300), {"C": [1.0]}, n_trials=1, cv=GroupKFold(3), refit="accuracy"
+    ).fit(X, y, groups=groups, sample_weight=weights)
+    splits = _group_splits(X, y, groups)
+    assert len(_WeightSpy.seen) == 3 + 1
+    for (train, _), seen in zip(splits, _WeightSpy.seen):
+        np.testing.assert_array_equal(seen, weights[train])
+    np.testing.assert_array_equal(_WeightSpy.seen[-1], weights)  # the refit: all rows
+    # Each fold is scored on a group-wise test fold.
+    expected = cross_validate(
+        _WeightSpy(max_iter=300), X, y, groups=groups, cv=GroupKFold(3), scoring="accuracy",
+        params={"sample_weight": weights},
+    )["test_score"]
+    np.testing.assert_allclose(s.study_.trials[0].user_attrs["split_test_accuracy"], expected)
+
+
+def test_metadata_routing_reaches_splitter_estimator_and_scorer(data):
+    X, y = data
+    groups = np.arange(len(y)) % 6
+    weights = np.arange(len(y), dtype=float)
+    scored = []
+    _WeightSpy.seen = []
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_scorer(_weighted_accuracy_spy(scored)).set_score_request(sample_weight=True)
+        est = _WeightSpy(max_iter=300).set_fit_request(sample_weight=True)
+        s = AudioOptunaSearchCV(
+            est, {"C": [1.0]}, n_trials=1, cv=GroupKFold(3), scoring={"acc": scorer},
+            refit="acc",
+        ).fit(X, y, groups=groups, sample_weight=weights)
+        assert s.score(X, y, sample_weight=weights) == pytest.approx(
+            accuracy_score(y, s.predict(X), sample_weight=weights)
+        )
+        for (train, test), fitted, score_weights in zip(
+            _group_splits(X, y, groups), _WeightSpy.seen, scored
+        ):
+            np.testing.assert_array_equal(fitted, weights[train])
+            np.testing.assert_array_equal(score_weights, weights[test])
+        np.testing.assert_array_equal(_WeightSpy.seen[3], weights)  # the refit
+        np.testing.assert_array_equal(scored[-1], weights)  # score()
+        # Metadata passed but not requested is refused before any trial, as scikit-learn does.
+        unrequested = AudioOptunaSearchCV(_WeightSpy(), {"C": [1.0]}, n_trials=1, cv=3,
+                                          scoring="accuracy", refit=True)
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            unrequested.fit(X, y, sample_weight=weights)
+        assert not hasattr(unrequested, "study_")
+    # Without routing, the scorer never sees metadata passed to score().
+    with pytest.raises(ValueError, match="only with sklearn.set_config"):
+        s.score(X, y, sample_weight=weights)
+
+
+# refit=False and n_jobs.
+
+
+def test_refit_false_sets_best_params_but_no_estimator(data):
+    X, y = data
+    s = search(scoring="accuracy", refit=False).fit(X, y)
+    assert set(s.best_params_) == {"clf__C"} and s.best_score_ == s.best_trial_.value
+    assert not hasattr(s, "best_estimator_") and not hasattr(s, "refit_time_")
+    for method in ("predict", "predict_proba", "decision_function", "classes_"):
+        assert not hasattr(s, method)
+    # As in scikit-learn, available_if says "no attribute" and chains the reason.
+    with pytest.raises(AttributeError) as info:
+        s.predict(X)
+    assert "refit=False: predict is available only after" in str(info.value.__cause__)
+    with pytest.raises(AttributeError, match="refit=False: score is"):
+        s.score(X, y)
+    result = tune(pipe(), X, y, param_distributions=SPACE, n_trials=2, cv=3,
+                  scoring="accuracy", refit=False)
+    assert result.best_estimator is None and set(result.best_params) == {"clf__C"}
+
+
+def _pid(estimator, X, y):
+    return os.getpid()
+
+
+def test_n_jobs_fits_the_folds_in_workers_with_the_same_results(data):
+    X, y = data
+    scoring = {"accuracy": "accuracy", "pid": _pid}
+    one = search(scoring=scoring, refit="accuracy").fit(X, y)
+    two = search(scoring=scoring, refit="accuracy", n_jobs=2).fit(X, y)
+    assert set(one.cv_results_["split0_test_pid"]) == {os.getpid()}
+    worker_pids = {p for k in range(3) for p in two.cv_results_[f"split{k}_test_pid"]}
+    assert os.getpid() not in worker_pids
+    for key in ("mean_test_accuracy", "split0_test_accuracy", "split2_test_accuracy"):
+        np.testing.assert_array_equal(one.cv_results_[key], two.cv_results_[key])
+    assert one.best_params_ == two.best_params_

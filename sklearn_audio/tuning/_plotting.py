@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 
 from ..metrics import save_figure
 from ..metrics._plotting import new_figure
+from ._pruning import REPORTED_ATTR
 from ._study import METRIC_ATTR
 
 __all__ = ["plot_tuning"]
@@ -41,7 +42,7 @@ def _importances(study):
     return figure
 
 
-def _learning_curves(trials):
+def _learning_curves(trials, reported):
     figure, (ax,) = new_figure(figsize=(6.4, 4.0))
     for trial in trials:
         steps = sorted(trial.intermediate_values)
@@ -55,8 +56,8 @@ def _learning_curves(trials):
         )
     ax.set(
         xlabel="step (fold x epochs + epoch)",
-        ylabel="val_loss",
-        title="Reported validation loss (grey: pruned)",
+        ylabel=reported,
+        title="Values reported for pruning (grey: pruned)",
     )
     return figure
 
@@ -69,8 +70,10 @@ def plot_tuning(study, out_dir):
     * ``param_importances.png``: fANOVA importances of the searched
       parameters; left out, with a warning, when fewer than two trials are
       complete or no parameter varied.
-    * ``intermediate_values.png``: the ``val_loss`` each trial reported per
-      fold and epoch; only when something was reported (pruning on).
+    * ``intermediate_values.png``: the value each trial reported per fold
+      and epoch (``neg_val_loss``, the negated validation loss, for a
+      search of sklearn-audio); only when something was reported (pruning
+      on).
 
     Parameters
     ----------
@@ -116,5 +119,7 @@ def plot_tuning(study, out_dir):
         warnings.warn(f"Parameter importances not drawn: {exc}", UserWarning, stacklevel=2)
     reported = [t for t in study.get_trials(deepcopy=False) if t.intermediate_values]
     if reported:
-        figures["intermediate_values"] = _learning_curves(reported)
+        figures["intermediate_values"] = _learning_curves(
+            reported, study.user_attrs.get(REPORTED_ATTR, "intermediate value")
+        )
     return [save_figure(figure, out_dir / f"{name}.png") for name, figure in figures.items()]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from optuna.trial import TrialState
 
 from ._objective import check_scoring_and_refit
@@ -26,8 +27,9 @@ class TuneResult:
     study : optuna.study.Study
         The study, with every trial of every run and worker; plot it with
         :func:`plot_tuning`.
-    best_estimator : estimator
-        The estimator with ``best_params``, fit on all the data.
+    best_estimator : estimator or None
+        The estimator with ``best_params``, fit on all the data; ``None``
+        with ``refit=False``.
     search : AudioOptunaSearchCV
         The fitted search (``cv_results_`` and more).
     n_trials : dict of str to int
@@ -91,8 +93,10 @@ def tune(
     groups=None,
     scoring=None,
     refit="f1_macro",
+    error_score=np.nan,
     pruning="auto",
     pruner=None,
+    n_jobs=None,
     storage=None,
     study_name=None,
     random_state=None,
@@ -129,13 +133,20 @@ def tune(
     scoring : str, callable, list or dict, default=None
         Metrics recorded on every trial; ``None`` means all of
         :data:`sklearn_audio.metrics.SCORING`.
-    refit : str, default="f1_macro"
-        The metric maximised, and the best candidate refit with.
+    refit : str or bool, default="f1_macro"
+        The metric maximised, and the best candidate refit with; ``False``
+        (with a single metric in ``scoring``) refits nothing.
+    error_score : "raise" or float, default=np.nan
+        The score of a fold whose fit failed; the study goes on (see
+        :class:`AudioOptunaSearchCV`). ``"raise"`` stops at the error.
     pruning : {"auto", True, False}, default="auto"
-        Epoch-level pruning of Keras classifiers on ``val_loss`` (see
-        :class:`AudioOptunaSearchCV`).
+        Epoch-level pruning of Keras classifiers on their validation loss
+        (see :class:`AudioOptunaSearchCV`).
     pruner : optuna.pruners.BasePruner, default=None
         ``None`` means ``MedianPruner(n_startup_trials=5, n_warmup_steps=2)``.
+    n_jobs : int, default=None
+        Workers fitting a trial's folds at once (see
+        :class:`AudioOptunaSearchCV`).
     storage : str or optuna.storages.BaseStorage, default=None
         ``None`` (in memory), ``"sqlite:///file.db"`` (one machine) or
         ``"postgresql://user:password@host/db"`` (many machines).
@@ -193,21 +204,25 @@ def tune(
         cv=cv,
         scoring=scoring,
         refit=refit,
+        error_score=error_score,
         pruning=pruning,
         pruner=pruner,
+        n_jobs=n_jobs,
         storage=storage,
         study_name=study_name,
         resume=True,
         random_state=random_state,
         verbose=verbose,
-    ).fit(X, y, groups=groups)
+    )
+    # Only when given: with metadata routing on, a groups=None would still need a consumer.
+    search.fit(X, y, **({} if groups is None else {"groups": groups}))
     states = [t.state for t in search.study_.get_trials(deepcopy=False)]
     return TuneResult(
         best_params=search.best_params_,
         best_scores=search.best_scores_,
         metric=check_scoring_and_refit(scoring, refit)[1],
         study=search.study_,
-        best_estimator=search.best_estimator_,
+        best_estimator=getattr(search, "best_estimator_", None),
         search=search,
         n_trials={state.name: states.count(state) for state in TrialState},
     )
