@@ -15,9 +15,9 @@ decodes them), and the sweep a ``GridSearchCV`` over 2 learning rates x 4
 layer sizes with ``scoring=SCORING, refit="f1_macro"`` and 3-fold
 cross-validation, run three ways in this one process:
 
-* uncached: features are computed again for every candidate and fold, and
-  the test fold's several times (for ``predict`` and for each probability
-  metric);
+* uncached: features are computed again for every candidate and fold, the
+  test fold's once for all the ``SCORING`` metrics with sklearn-audio's
+  classifiers (twice, for ``predict`` and ``predict_proba``, with others);
 * ``Pipeline(memory=...)``: scikit-learn caches the fitted feature step, so
   the training folds' features are computed once per fold; the test
   folds' are not;
@@ -36,6 +36,19 @@ the OS page cache, so that no variant pays for that. The four sweeps run
 ``--repeat`` times (default 2), interleaved, and the best time of each is
 printed with every round's: a shared machine's load comes and goes, and
 the best round is the least disturbed (as with ``timeit``).
+
+``--compare-scoring`` measures instead what sharing the responses among the
+``SCORING`` metrics saves: the uncached sweep with ``SCORING`` against the
+same sweep with the previous ``SCORING`` (its probability scorers were plain
+callables, so each called ``predict_proba`` itself, after the one
+``predict`` shared by the label metrics), interleaved over the rounds. It
+prints the sweep's time, its scoring time (the sum of ``cv_results_``'s
+score times) and the inferences counted: the classifier's ``predict`` and
+``predict_proba`` calls (a Keras classifier's ``predict`` calls its
+``predict_proba``: one inference) and the ``MFCCTransformer.transform``
+calls, each of which extracts a fold's features::
+
+    python benchmarks/tuning.py --compare-scoring --n-files 600
 """
 
 import argparse
@@ -105,18 +118,108 @@ def pipeline(clf, output, cache, folder=None):
     return Pipeline([("mfcc", mfcc), ("clf", clf)], memory=folder)
 
 
-def sweep(pipe, grid, X, y):
+def sweep(pipe, grid, X, y, scoring=None, refit="f1_macro"):
+    """``(seconds, fitted GridSearchCV)``; ``scoring`` None means ``SCORING``."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     from sklearn_audio.metrics import SCORING
 
     search = GridSearchCV(
-        pipe, grid, scoring=SCORING, refit="f1_macro", cv=StratifiedKFold(3), n_jobs=1
+        pipe, grid, scoring=SCORING if scoring is None else scoring, refit=refit,
+        cv=StratifiedKFold(3), n_jobs=1,
     )
     start = time.perf_counter()
     search.fit(X, y)
-    n_candidates = len(search.cv_results_["params"])
-    return time.perf_counter() - start, n_candidates, search.best_score_
+    return time.perf_counter() - start, search
+
+
+def legacy_scoring():
+    """The previous ``SCORING``: the same metrics, probability scorers as plain callables.
+
+    scikit-learn's multi-metric scorer shares responses only among its own
+    scorer objects: here the label metrics share one ``predict``, and each
+    probability metric calls ``predict_proba`` itself.
+    """
+    from sklearn.metrics import accuracy_score, f1_score, make_scorer
+    from sklearn.metrics import precision_score, recall_score
+
+    from sklearn_audio.metrics._scoring import labelled_log_loss, macro_roc_auc
+
+    def probability_scorer(metric, sign):
+        def score(estimator, X, y_true):
+            labels = np.asarray(estimator.classes_)
+            return sign * metric(np.asarray(y_true), estimator.predict_proba(X), labels)
+
+        return score
+
+    macro = dict(average="macro", pos_label=None, zero_division=0)
+    return {
+        "accuracy": make_scorer(accuracy_score),
+        "precision_macro": make_scorer(precision_score, **macro),
+        "recall_macro": make_scorer(recall_score, **macro),
+        "f1_macro": make_scorer(f1_score, **macro),
+        "roc_auc_ovr": probability_scorer(macro_roc_auc, 1.0),
+        "neg_log_loss": probability_scorer(labelled_log_loss, -1.0),
+    }
+
+
+class CallCounter:
+    """Count calls of methods patched on classes; a call made from another counted one is not.
+
+    A Keras classifier's ``predict`` calls its ``predict_proba``: one inference.
+    """
+
+    def __init__(self):
+        self.counts = {}
+        self._depth = 0
+
+    def patch(self, cls, name, key):
+        original = getattr(cls, name)
+        counter = self
+
+        def counted(self, *args, **kwargs):
+            if counter._depth == 0:
+                counter.counts[key] = counter.counts.get(key, 0) + 1
+            counter._depth += 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                counter._depth -= 1
+
+        setattr(cls, name, counted)
+
+
+def compare_scoring(clf, output, grid, X, y, repeat):
+    from sklearn_audio import MFCCTransformer
+    from sklearn_audio.metrics import SCORING
+
+    counter = CallCounter()
+    counter.patch(type(clf), "predict_proba", "inferences")
+    if not type(clf).__module__.startswith("sklearn_audio."):
+        # sklearn-audio's predict calls predict_proba, already counted; patching it
+        # would also hide from SCORING that it is the argmax of predict_proba.
+        counter.patch(type(clf), "predict", "inferences")
+    counter.patch(MFCCTransformer, "transform", "transform")
+    variants = {"before (plain callables)": legacy_scoring(), "after (SCORING)": SCORING}
+    results = {label: {"times": [], "score_times": []} for label in variants}
+    for _ in range(repeat):
+        for label, scoring in variants.items():
+            counter.counts = {}
+            seconds, search = sweep(pipeline(clf, output, None), grid, X, y, scoring, refit=False)
+            cv = search.cv_results_
+            n_fits = len(cv["params"]) * search.n_splits_
+            results[label]["times"].append(seconds)
+            results[label]["score_times"].append(float(np.sum(cv["mean_score_time"]) * 3))
+            results[label]["counts"] = dict(counter.counts, fits=n_fits)
+            results[label]["f1"] = float(np.max(cv["mean_test_f1_macro"]))
+    for label, r in results.items():
+        counts = r["counts"]
+        print(f"{label:<26} sweep {min(r['times']):6.1f} s, scoring {min(r['score_times']):5.1f} s"
+              f" (rounds: {', '.join(f'{t:.1f}' for t in r['times'])} s;"
+              f" {', '.join(f'{t:.1f}' for t in r['score_times'])} s); "
+              f"{counts['fits']} test folds: {counts.get('inferences', 0)} inferences, "
+              f"{counts.get('transform', 0)} MFCC transform calls; "
+              f"best f1_macro {r['f1']:.3f}")
 
 
 def main():
@@ -127,9 +230,18 @@ def main():
     parser.add_argument("--quick", action="store_true", help="600 files")
     parser.add_argument("--repeat", type=int, default=2,
                         help="rounds of the four sweeps; the best time of each is printed")
+    parser.add_argument("--compare-scoring", action="store_true",
+                        help="uncached sweep with SCORING against the previous SCORING")
+    parser.add_argument("--candidates", type=int, default=8,
+                        help="the first N of the 8 grid points (a shorter run)")
     args = parser.parse_args()
     X, y = fsdd_files(600 if args.quick else args.n_files)
     clf, output, grid = classifier_and_grid(args.model, args.epochs)
+    if args.candidates < 8:
+        from sklearn.model_selection import ParameterGrid
+
+        grid = [{k: [v] for k, v in point.items()}
+                for point in list(ParameterGrid(grid))[:args.candidates]]
     print(f"FSDD: {len(X)} recordings, {len(np.unique(y))} digits; model {type(clf).__name__}, "
           f"{args.epochs} epochs; MFCC output={output!r}; GridSearchCV, 3 folds, SCORING")
 
@@ -138,6 +250,9 @@ def main():
     start = time.perf_counter()
     pipeline(clf, output, None).fit(X, y)  # warm-up: imports, TensorFlow, page cache
     print(f"warm-up fit on all recordings: {time.perf_counter() - start:.1f} s")
+    if args.compare_scoring:
+        compare_scoring(clf, output, grid, X, y, args.repeat)
+        return
 
     tmp = tempfile.TemporaryDirectory(prefix="sklearn-audio-bench-")
     labels = ["uncached", "Pipeline(memory=...)", "CachedTransformer", "  again, cache full"]
@@ -154,7 +269,8 @@ def main():
             cached,
         ]
         for label, pipe in zip(labels, runs):
-            seconds, n_candidates, best = sweep(pipe, grid, X, y)
+            seconds, search = sweep(pipe, grid, X, y)
+            n_candidates, best = len(search.cv_results_["params"]), search.best_score_
             times[label].append(seconds)
     # Best of the rounds, as timeit does: the least disturbed by other work on the machine.
     uncached = min(times["uncached"])
@@ -165,6 +281,7 @@ def main():
         print(f"{label:<22} {n_candidates} candidates: {seconds:6.1f} s  "
               f"({speed}best f1_macro {best:.3f}; rounds: {rounds} s)")
     tmp.cleanup()
+
 
 if __name__ == "__main__":
     main()

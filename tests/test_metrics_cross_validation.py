@@ -69,6 +69,12 @@ def test_custom_scoring_and_train_scores(data):
         LogisticRegression(), X, y, cv=3, scoring=scoring, return_train_score=True
     )
     assert list(report.test_scores) == list(report.train_scores) == ["accuracy"]
+    expected = cross_validate(
+        LogisticRegression(), X, y, cv=StratifiedKFold(3), scoring=scoring,
+        return_train_score=True,
+    )
+    np.testing.assert_allclose(report.train_scores["accuracy"], expected["train_accuracy"])
+    np.testing.assert_allclose(report.test_scores["accuracy"], expected["test_accuracy"])
     assert "train" in str(report).splitlines()[2]
 
 

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -119,6 +119,11 @@ def test_roc_multiclass(fitted, tmp_path):
     assert display.roc_auc["micro-average"] == pytest.approx(
         roc_auc_score(onehot.ravel(), proba.ravel())
     )
+    # Each class's curve is scikit-learn's one-vs-rest roc_curve.
+    for k, label in enumerate(clf.classes_):
+        fpr, tpr, _ = roc_curve(y == label, proba[:, k])
+        np.testing.assert_array_equal(display.fpr[label], fpr)
+        np.testing.assert_array_equal(display.tpr[label], tpr)
     assert display.chance_line_ is not None
     assert_headless(display)
     save_png(display, tmp_path / "roc.png")
@@ -131,6 +136,63 @@ def test_roc_binary_draws_the_positive_class():
     )
     assert list(display.lines_) == ["yes"] and display.chance_line_ is None
     assert display.roc_auc["yes"] == pytest.approx(0.75)
+    # Thresholds 0.9, 0.6, 0.4: the "yes" clips score 0.9 and 0.4, the "no" ones 0.6 and 0.2.
+    np.testing.assert_allclose(display.fpr["yes"], [0, 0, 0.5, 0.5, 1])
+    np.testing.assert_allclose(display.tpr["yes"], [0, 0.5, 0.5, 1, 1])
+    line = display.lines_["yes"]
+    np.testing.assert_allclose(line.get_xdata(), display.fpr["yes"])
+    np.testing.assert_allclose(line.get_ydata(), display.tpr["yes"])
+
+
+# Three classes, two clips each; each clip's probability of its own class is highest.
+ROC_Y = np.array(["a", "a", "b", "b", "c", "c"])
+ROC_PROBA = np.array([
+    [0.7, 0.2, 0.1],
+    [0.6, 0.3, 0.1],
+    [0.2, 0.7, 0.1],
+    [0.1, 0.5, 0.4],
+    [0.1, 0.2, 0.7],
+    [0.3, 0.1, 0.6],
+])
+
+
+def test_roc_perfect_ranking_scores_one_and_reversed_zero():
+    display = MulticlassRocCurveDisplay.from_predictions(ROC_Y, ROC_PROBA)
+    for name in ["a", "b", "c", "micro-average", "macro-average"]:
+        assert display.roc_auc[name] == 1.0, name
+    # A perfect ranking's curve reaches the top-left corner: every clip of the class
+    # is found before any other clip.
+    for label in ["a", "b", "c"]:
+        fpr, tpr = display.fpr[label], display.tpr[label]
+        assert np.all(tpr[fpr > 0] == 1.0) and (0.0, 1.0) in zip(fpr, tpr), label
+    reversed_ = MulticlassRocCurveDisplay.from_predictions(ROC_Y, 1.0 - ROC_PROBA)
+    for name in ["a", "b", "c", "macro-average"]:
+        assert reversed_.roc_auc[name] == 0.0, name
+    # Reversed: every other clip is found before any clip of the class.
+    for label in ["a", "b", "c"]:
+        fpr, tpr = reversed_.fpr[label], reversed_.tpr[label]
+        assert np.all(fpr[tpr > 0] == 1.0) and (1.0, 0.0) in zip(fpr, tpr), label
+
+
+def test_roc_hand_made_case_with_ties():
+    proba = ROC_PROBA.copy()
+    proba[0] = [0.45, 0.45, 0.1]
+    proba[1] = [0.1, 0.3, 0.6]
+    display = MulticlassRocCurveDisplay.from_predictions(ROC_Y, proba)
+    # Class "a" scores its clips 0.45 and 0.1, the others 0.2, 0.1, 0.1 and 0.3. Of
+    # the 8 (positive, negative) pairs, 0.45 wins 4 and 0.1 ties 2 (half each):
+    # AUC 5/8. Thresholds 0.45, 0.3, 0.2, 0.1 give the points (0, 1/2), (1/4, 1/2),
+    # (1/2, 1/2), (1, 1); the middle one lies on a straight segment and is dropped.
+    assert display.roc_auc["a"] == pytest.approx(5 / 8)
+    np.testing.assert_allclose(display.fpr["a"], [0, 0, 0.5, 1])
+    np.testing.assert_allclose(display.tpr["a"], [0, 0.5, 0.5, 1])
+    expected = [roc_auc_score(ROC_Y == label, proba[:, k]) for k, label in enumerate("abc")]
+    assert display.roc_auc["a"] == pytest.approx(expected[0])
+    assert display.roc_auc["macro-average"] == pytest.approx(np.mean(expected))
+    onehot = ROC_Y[:, None] == np.array(list("abc"))[None, :]
+    assert display.roc_auc["micro-average"] == pytest.approx(
+        roc_auc_score(onehot.ravel(), proba.ravel())
+    )
 
 
 def test_roc_skips_a_class_without_curve(fitted):
