@@ -15,6 +15,7 @@ _LAZY = {
     "AudioLoader": "sklearn_audio.io",
     "load_audio": "sklearn_audio.io",
     "RawSegmenter": "sklearn_audio.segment",
+    "WaveformAugmenter": "sklearn_audio.augment",
     "MFCCTransformer": "sklearn_audio.features",
     "MelSpectrogramTransformer": "sklearn_audio.features",
     "CNNClassifier": "sklearn_audio.models",

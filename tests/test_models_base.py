@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import get_scorer
+from sklearn.metrics import get_scorer, roc_auc_score
 
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
 from sklearn_audio.models import _trainers
@@ -72,10 +72,14 @@ def test_roc_auc_scorers_work():
     # scikeras 0.13 alone: is_classifier() False, roc_auc "y should be a 1d array".
     X, y = make_data((4,), classes=("no", "yes"))
     est = FAMILY_TINY["dense"](**QUICK).fit(X, y)
-    assert 0.0 <= get_scorer("roc_auc")(est, X, y) <= 1.0
+    # scikit-learn's scorers find the positive class and the columns from the
+    # classifier's tags and classes_: the same figures as the metric by hand.
+    expected = roc_auc_score(y == est.classes_[1], est.predict_proba(X)[:, 1])
+    assert get_scorer("roc_auc")(est, X, y) == pytest.approx(expected)
     X3, y3 = make_data((4,))
     est3 = FAMILY_TINY["dense"](**QUICK).fit(X3, y3)
-    assert 0.0 <= get_scorer("roc_auc_ovr")(est3, X3, y3) <= 1.0
+    expected3 = roc_auc_score(y3, est3.predict_proba(X3), multi_class="ovr")
+    assert get_scorer("roc_auc_ovr")(est3, X3, y3) == pytest.approx(expected3)
 
 
 @pytest.mark.parametrize(

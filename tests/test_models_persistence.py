@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+import sklearn_audio
 from sklearn_audio.features import MFCCTransformer
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
 
@@ -117,23 +118,32 @@ def test_grid_search_in_two_processes():
 
 @pytest.mark.slow
 def test_twenty_fits_keep_memory_flat():
-    # benchmarks/fsdd.py measures the same over 20 CNN fits on FSDD.
+    # benchmarks/fsdd.py measures the same over 20 CNN fits on FSDD. With the
+    # trainer cache off every fit traces its own training graph, the part
+    # that used to be leaked, so the leak fix is what is exercised here.
     psutil = pytest.importorskip("psutil")
+    from tensorflow.python.framework import ops
+
     X, y = tones(n_per_class=7)
     stats = MFCCTransformer(sr=SR, n_fft=256, hop_length=128, output="stats").fit_transform(X)
     process = psutil.Process()
 
     def fit_and_predict(seed):
         # batch_size=1: 2 x 19 steps, past the eager-step limit, so each fit
-        # traces its training graph, the part that used to be leaked.
-        est = DenseClassifier(hidden_layer_sizes=(8,), epochs=2, batch_size=1,
+        # traces its training graph.
+        est = DenseClassifier(hidden_layer_sizes=(8 + seed,), epochs=2, batch_size=1,
                               random_state=seed)  # fmt: skip
         est.fit(stats, y).predict(stats)
         assert est.model_.run_eagerly is False
 
-    fit_and_predict(0)  # warm-up: TensorFlow's one-off allocations
-    start = process.memory_info().rss
-    for seed in range(20):
-        fit_and_predict(seed)
-    growth_mb = (process.memory_info().rss - start) / 2**20
+    with sklearn_audio.config_context(reuse_trainers=False):
+        fit_and_predict(0)  # warm-up: TensorFlow's one-off allocations
+        start = process.memory_info().rss
+        registered = len(ops._gradient_registry.list())
+        for seed in range(20):
+            fit_and_predict(seed)
+        growth_mb = (process.memory_info().rss - start) / 2**20
+        # The leak held each traced graph through TensorFlow's gradient
+        # registry: one entry per fit with the fix off (tests/test_models_state.py).
+        assert len(ops._gradient_registry.list()) == registered
     assert growth_mb < 200, f"memory grew by {growth_mb:.0f} MB over 20 fits"
