@@ -1,6 +1,6 @@
 """sklearn-audio's global switches: visible, settable, and scoped.
 
-Three Keras workarounds in :mod:`sklearn_audio.models` change how a fit runs,
+Two Keras workarounds in :mod:`sklearn_audio.models` change how a fit runs,
 never what it computes. Each is on by default and can be switched off here,
 for the whole process (:func:`set_config`) or for a block
 (:func:`config_context`), for example to rule one out when debugging:
@@ -15,10 +15,6 @@ for the whole process (:func:`set_config`) or for a block
     is one replica; otherwise each traced fit leaves its whole training graph
     in TensorFlow's process-wide gradient registry (about 17 MB per fit of a
     small CNN).
-``fast_validation``
-    Compute ``val_loss`` and ``val_accuracy`` by one forward pass per epoch
-    instead of Keras's ``evaluate`` (about 70 ms less per epoch). Off: Keras
-    validates through ``fit(validation_data=...)``.
 """
 
 import contextlib
@@ -26,7 +22,7 @@ import threading
 
 __all__ = ["get_config", "set_config", "config_context"]
 
-_DEFAULTS = {"reuse_trainers": True, "avoid_graph_leak": True, "fast_validation": True}
+_DEFAULTS = {"reuse_trainers": True, "avoid_graph_leak": True}
 _config = dict(_DEFAULTS)
 _lock = threading.Lock()
 
@@ -43,13 +39,13 @@ def get_config():
     --------
     >>> import sklearn_audio
     >>> sklearn_audio.get_config()
-    {'reuse_trainers': True, 'avoid_graph_leak': True, 'fast_validation': True}
+    {'reuse_trainers': True, 'avoid_graph_leak': True}
     """
     with _lock:
         return dict(_config)
 
 
-def set_config(*, reuse_trainers=None, avoid_graph_leak=None, fast_validation=None):
+def set_config(*, reuse_trainers=None, avoid_graph_leak=None):
     """Set sklearn-audio's global switches for the whole process.
 
     Parameters
@@ -58,8 +54,6 @@ def set_config(*, reuse_trainers=None, avoid_graph_leak=None, fast_validation=No
         Train on a cached, already traced network per architecture.
     avoid_graph_leak : bool, default=None
         Skip the one-replica gradient all-reduce that leaks a graph per fit.
-    fast_validation : bool, default=None
-        Validate by one forward pass per epoch instead of Keras's ``evaluate``.
 
     ``None`` leaves a switch as it is. The switches change speed and memory,
     never results (the tests compare predictions with each on and off).
@@ -75,7 +69,6 @@ def set_config(*, reuse_trainers=None, avoid_graph_leak=None, fast_validation=No
     given = {
         "reuse_trainers": reuse_trainers,
         "avoid_graph_leak": avoid_graph_leak,
-        "fast_validation": fast_validation,
     }
     for name, value in given.items():
         if value is not None and not isinstance(value, bool):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import get_scorer, roc_auc_score
 
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
@@ -26,7 +26,7 @@ FAMILY_TINY = {
     "lstm": lambda **kw: LSTMClassifier(**{"units": (4,), "dense_units": 8, **kw}),
     "dense": lambda **kw: DenseClassifier(**{"hidden_layer_sizes": (8,), **kw}),
 }
-QUICK = dict(epochs=2, batch_size=16, random_state=0)
+QUICK = dict(epochs=2, batch_size=16, validation_fraction=0.0, random_state=0)
 
 
 def make_data(example_shape, n_per_class=10, classes=("a", "b", "c"), segments=None, seed=0):
@@ -52,9 +52,10 @@ def with_padding(X, rng):
 @pytest.fixture(scope="module")
 def fitted_cnn():
     """A CNN fitted on segmented MFCC-like data with padding segments."""
-    X, y = make_data((6, 5), segments=3)
+    X, y = make_data((6, 5), segments=3, n_per_class=15)
     X = with_padding(X, np.random.default_rng(1))
-    est = FAMILY_TINY["cnn"](**QUICK).fit(X, y)
+    # 3 validation clips per class: the fewest that early stopping judges on.
+    est = FAMILY_TINY["cnn"](**dict(QUICK, validation_fraction=0.2)).fit(X, y)
     return est, X, y
 
 
@@ -246,7 +247,7 @@ def test_padding_segments_take_no_part_in_training():
     mask = real_segments(X, 1)
     layer = est.model_.get_layer("input_normalization")
     assert_allclose(layer.get_weights()[0], X[mask].mean(axis=0), rtol=1e-5)
-    assert set(est.history_) == {"loss", "accuracy"}  # no validation split asked
+    assert set(est.history_) == {"loss", "accuracy", "learning_rate"}  # no validation split
 
 
 def test_padding_segments_take_no_part_in_the_aggregate(fitted_cnn):
@@ -325,7 +326,7 @@ def test_segments_of_a_clip_stay_on_one_side():
 def test_history_is_a_plain_dict_per_epoch(fitted_cnn):
     history = fitted_cnn[0].history_
     assert type(history) is dict
-    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
     lengths = {len(v) for v in history.values()}
     assert lengths == {2}
     assert all(isinstance(v, float) for values in history.values() for v in values)
@@ -335,13 +336,30 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 5)).astype(np.float32)
     y = rng.integers(0, 2, 60)  # noise: validation loss soon stops improving
-    est = FAMILY_TINY["dense"](epochs=40, batch_size=60, patience=2, learning_rate=0.05,
-                               random_state=0).fit(X, y)  # fmt: skip
-    assert len(est.history_["loss"]) < 40
+    with pytest.warns(ConvergenceWarning):  # noise: nothing learned, and it says so
+        est = FAMILY_TINY["dense"](epochs=40, batch_size=60, patience=2, learning_rate=0.05,
+                                   min_epochs=0, lr_schedule="constant",
+                                   random_state=0).fit(X, y)  # fmt: skip
+    assert est.n_epochs_ == len(est.history_["loss"]) < 40
     # The weights kept are the best epoch's: the same as training that long.
     best_epoch = int(np.argmin(est.history_["val_loss"]))
+    assert est.best_epoch_ == best_epoch + 1
     shorter = clone(est).set_params(epochs=best_epoch + 1, early_stopping=False).fit(X, y)
     assert_allclose(est.predict_proba(X), shorter.predict_proba(X), rtol=1e-5)
+
+
+def test_early_stopping_neither_stops_nor_restores_before_min_epochs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)).astype(np.float32)
+    y = rng.integers(0, 2, 60)
+    kw = dict(epochs=40, batch_size=60, patience=2, learning_rate=0.05, lr_schedule="constant",
+              random_state=0)  # fmt: skip
+    # Without a warm-up this fit stops within a few epochs (previous test).
+    est = FAMILY_TINY["dense"](min_epochs=12, **kw).fit(X, y)
+    assert est.n_epochs_ >= 12 + 1
+    assert est.best_epoch_ >= 12 + 1
+    best = 12 + int(np.argmin(est.history_["val_loss"][12:]))
+    assert est.best_epoch_ == best + 1
 
 
 @pytest.mark.parametrize("weighted, saturated", [(False, False), (True, False), (True, True)])
@@ -381,8 +399,8 @@ class _SeesValidation(keras.callbacks.Callback):
 
 def test_user_callbacks_see_the_validation_loss():
     seer = _SeesValidation()
-    X, y = make_data((4,))
-    est = FAMILY_TINY["dense"](callbacks=[seer], **QUICK).fit(X, y)
+    X, y = make_data((4,), n_per_class=30)
+    est = FAMILY_TINY["dense"](callbacks=[seer], **dict(QUICK, validation_fraction=0.1)).fit(X, y)
     assert seer.seen == est.history_["val_loss"] and None not in seer.seen
 
 

@@ -34,11 +34,14 @@ through :mod:`sklearn_audio._compat`.
 import contextlib
 import logging
 import numbers
+import warnings
 
 import keras
 import numpy as np
+from scipy.stats import binomtest
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
@@ -55,16 +58,32 @@ from sklearn.utils.validation import (
 from .._config import get_config
 from .._validation import check_finite
 from . import _params
-from ._data import aggregate, flatten_segments, input_stats, real_segments, stratified_split
+from ._data import (
+    aggregate,
+    flatten_segments,
+    group_split,
+    input_stats,
+    real_segments,
+    stratified_split,
+)
 from ._single_replica import skip_single_replica_all_reduce
 from ._trainers import reusable_trainer
-from ._training import seeded_build, training_batches, uses_model
+from ._spec_augment import SpecAugment
+from ._training import cosine_decay, seeded_build, training_batches, uses_model
 from ._validation_logs import ValidationLogs
 
 __all__ = ["KerasAudioClassifier"]
 
 _NORMALIZATION = "input_normalization"
 _AGGREGATES = ("mean", "vote")
+_SCHEDULES = ("auto", "constant", "cosine", "plateau")
+# Fewer held-out clips of a class than this, and the validation loss is too
+# noisy to stop on (with 10 clips, one clip moves the accuracy by 10 points):
+# the fit then trains a fixed budget on all clips instead.
+MIN_VALIDATION_CLIPS_PER_CLASS = 3
+# A network predicting one class for this share of its training clips has
+# collapsed (unless that class is nearly all of the data).
+_COLLAPSE_SHARE = 0.9
 # Values per prediction batch: bounds the activations held at once (a raw
 # 3-second segment at 22 kHz is 66k samples, an MFCC matrix about 2k).
 _PREDICT_VALUES = 2**20
@@ -124,6 +143,11 @@ def _predict_batch_size(rows):
     """Examples per forward pass: bounds the activations held at once."""
     size = int(np.prod(rows.shape[1:]))
     return int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
+
+
+def _plain(value):
+    """A NumPy scalar as the plain Python value users wrote (not ``np.str_('a')``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _shape_str(names):
@@ -195,6 +219,14 @@ class KerasAudioClassifier(KerasClassifier):
     def _check_family_params(self):
         """Validate the parameters a family adds."""
 
+    def _feature_masks(self):
+        """``(time_masks, freq_masks, mask_fraction)`` for SpecAugment, or None.
+
+        Families whose examples are ``(n_frames, n_coeffs)`` matrices return
+        their checked parameters; others have no such axes.
+        """
+        return None
+
     def _build_hidden(self, x):
         raise NotImplementedError
 
@@ -229,6 +261,9 @@ class KerasAudioClassifier(KerasClassifier):
             "input_noise": p.check_real(self, "input_noise", 0),
             "l2": p.check_real(self, "l2", 0),
             "aggregate": p.check_choice(self, "aggregate", _AGGREGATES),
+            "min_epochs": p.check_int(self, "min_epochs", 0),
+            "lr_schedule": p.check_choice(self, "lr_schedule", _SCHEDULES),
+            "mixup": p.check_real(self, "mixup", 0),
         }
         verbose_ok = isinstance(self.verbose, (bool, np.bool_)) or (
             isinstance(self.verbose, numbers.Integral) and self.verbose in (0, 1, 2)
@@ -381,7 +416,7 @@ class KerasAudioClassifier(KerasClassifier):
         return weights
 
     # -- fit --------------------------------------------------------------------
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Train the network on every real example of ``X``.
 
         Parameters
@@ -397,24 +432,48 @@ class KerasAudioClassifier(KerasClassifier):
         sample_weight : array-like of shape (n_clips,), default=None
             Weight of each clip, given to each of its segments. Clips of
             weight 0 are dropped.
+        groups : array-like of shape (n_clips,), default=None
+            Group of each clip (speaker, artist, album): the validation split
+            then holds out whole groups, so that early stopping judges
+            unseen groups as a leave-one-group-out test will. With scikit-learn's
+            metadata routing on, request it with ``set_fit_request(groups=True)``
+            for ``cross_validate`` or a search to pass it.
 
         Returns
         -------
         self : object
             The fitted classifier.
+
+        Warns
+        -----
+        UserWarning
+            When the validation split would hold fewer than
+            ``MIN_VALIDATION_CLIPS_PER_CLASS`` (3) clips of a class: the fit
+            then trains all ``epochs`` on every clip, without early stopping.
+        sklearn.exceptions.ConvergenceWarning
+            When the fitted network predicts one class for nearly all
+            training clips, or its validation loss was best at the first
+            epoch judged.
         """
         params = self._check_params()
         # A refit that fails half-way must not leave the previous model looking fitted.
-        for stale in ("model_", "history_"):
+        for stale in ("model_", "history_", "n_epochs_", "best_epoch_"):
             self.__dict__.pop(stale, None)
         X, segmented = self._check_X(X, reset=True)
         y = self._check_y(y, len(X))
         weights = self._check_sample_weight(sample_weight, len(X))
+        if groups is not None:
+            groups = column_or_1d(groups)
+            if len(groups) != len(X):
+                raise ValueError(
+                    f"groups must have one entry per clip ({len(X)}), got {len(groups)}."
+                )
         if weights is not None:
             if not np.any(weights > 0):
                 raise ValueError("sample_weight is zero for every clip: nothing to train on.")
             keep = weights > 0
             X, y, weights = X[keep], y[keep], weights[keep]
+            groups = None if groups is None else groups[keep]
         classes, y_encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
@@ -428,48 +487,110 @@ class KerasAudioClassifier(KerasClassifier):
 
         seed = self._seed()
         split_rng = check_random_state(seed)
-        train, validation = stratified_split(y_encoded, params["validation_fraction"], split_rng)
+        train, validation = self._validation_split(
+            y_encoded, groups, classes, params["validation_fraction"], split_rng
+        )
         shuffle_seed = None if seed is None else int(split_rng.randint(np.iinfo(np.int32).max))
         X_train, y_train, w_train = self._examples(X, y_encoded, weights, train, segmented)
-        validation_data = None
+        monitor = None
         if len(validation):
-            validation_data = self._examples(X, y_encoded, weights, validation, segmented)
+            monitor = self._validation_monitor(X, y_encoded, weights, validation, segmented)
 
         self.classes_ = classes
         self.n_classes_ = len(classes)
         meta = {"example_shape_": self.example_shape_, "n_classes_": self.n_classes_}
+        batches = training_batches(
+            X_train, y_train, w_train, params["batch_size"], shuffle_seed, mixup=params["mixup"]
+        )
         with _quiet_retracing():
             self.model_ = seeded_build(lambda: self._keras_build_fn(meta), seed)
             self._set_input_stats(input_stats(X_train, self._per_feature_normalization()))
             steps = params["epochs"] * -(-len(X_train) // params["batch_size"])
             self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
+            stopper = self._early_stopping(params, monitor)
             history = self._train(
-                training_batches(X_train, y_train, w_train, params["batch_size"], shuffle_seed),
-                validation_data, params, build=lambda: self._keras_build_fn(meta),
-                weighted=w_train is not None,
+                batches, self._callbacks(monitor, stopper, params), params["epochs"],
+                build=lambda: self._keras_build_fn(meta),
+                weighted=w_train is not None or bool(params["mixup"]),
             )  # fmt: skip
         self.history_ = {key: [float(v) for v in values] for key, values in history.items()}
+        self.n_epochs_ = len(self.history_["loss"])
+        self.best_epoch_ = None
+        if stopper is not None and stopper.best_weights is not None:
+            self.best_epoch_ = int(stopper.best_epoch) + 1
+        majority = None
+        if monitor is not None:
+            majority = (np.bincount(y_encoded[validation]).max(), len(validation))
+        self._warn_if_not_converged(X, y_encoded, weights, params, majority)
         return self
 
-    def _callbacks(self, validation_data, params):
-        """Our validation and early stopping around the user's callbacks, in order."""
-        callbacks = []
-        if validation_data is not None and get_config()["fast_validation"]:
-            # First among the callbacks, so that all of them see the figures.
-            X_val, y_val, w_val = validation_data
-            callbacks.append(ValidationLogs(X_val, y_val, w_val, _predict_batch_size(X_val)))
-        callbacks += list(self.callbacks or ())
-        if params["early_stopping"]:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss" if validation_data is not None else "loss",
-                    patience=params["patience"],
-                    restore_best_weights=True,
-                )
+    def _validation_split(self, y, groups, classes, fraction, rng):
+        """Train and validation clips; no validation when it would be too small to judge."""
+        if fraction == 0:
+            return np.arange(len(y)), np.array([], dtype=int)
+        if groups is None:
+            train, validation = stratified_split(y, fraction, rng)
+        else:
+            train, validation = group_split(y, groups, fraction, rng)
+        counts = np.bincount(y[validation], minlength=len(classes))
+        if counts.min() < MIN_VALIDATION_CLIPS_PER_CLASS:
+            scarce = classes[np.argmin(counts)]
+            warnings.warn(
+                f"{type(self).__name__}: validation_fraction={fraction} holds out only "
+                f"{counts.min()} clip(s) of class {_plain(scarce)!r} (fewer than "
+                f"{MIN_VALIDATION_CLIPS_PER_CLASS}), too few to stop on. Training all "
+                f"{self.epochs} epochs on every clip instead, without early stopping. "
+                "Raise validation_fraction, or set it to 0 to silence this.",
+                UserWarning,
+                stacklevel=3,
             )
+            return np.arange(len(y)), np.array([], dtype=int)
+        return train, validation
+
+    def _validation_monitor(self, X, y, weights, clips, segmented):
+        """The callback computing clip-level ``val_loss`` and ``val_accuracy``."""
+        X_val = X[clips]
+        mask = real_segments(X_val, self._example_ndim()) if segmented else None
+        rows = X_val[mask] if segmented else X_val
+        return ValidationLogs(
+            rows, y[clips], None if weights is None else weights[clips],
+            _predict_batch_size(rows), mask=mask,
+            how=_params.check_choice(self, "aggregate", _AGGREGATES),
+        )  # fmt: skip
+
+    def _early_stopping(self, params, monitor):
+        """Keras's early stopping on the clip-level validation loss, after a warm-up."""
+        if not params["early_stopping"] or monitor is None:
+            return None
+        # Nothing is judged, stopped or restored before min_epochs: early
+        # epochs of a small network on few clips are noisy, and the best of
+        # them is often a near-constant predictor.
+        return keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=params["patience"], restore_best_weights=True,
+            start_from_epoch=params["min_epochs"],
+        )  # fmt: skip
+
+    def _callbacks(self, monitor, stopper, params):
+        """Validation, the user's callbacks, early stopping and the schedule, in order."""
+        callbacks = [] if monitor is None else [monitor]  # first: all others see it
+        callbacks += list(self.callbacks or ())
+        if stopper is not None:
+            callbacks.append(stopper)
+        schedule = params["lr_schedule"]
+        if schedule == "auto":
+            schedule = "plateau" if stopper is not None else "cosine"
+        if schedule == "cosine":
+            callbacks.append(cosine_decay(params["learning_rate"], params["epochs"]))
+        elif schedule == "plateau":
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss" if monitor is not None else "loss",
+                    factor=0.5, patience=max(1, params["patience"] // 2),
+                )
+            )  # fmt: skip
         return callbacks
 
-    def _train(self, batches, validation_data, params, *, build, weighted):
+    def _train(self, batches, callbacks, epochs, *, build, weighted):
         """Run Keras's training loop for ``self.model_``; return the history.
 
         Traced fits run on a reused trainer (see ``_trainers``) unless the
@@ -477,19 +598,13 @@ class KerasAudioClassifier(KerasClassifier):
         or a user callback may touch the model: callbacks then see ``model_``
         itself, as Keras users expect.
         """
-        keras_validation = None
-        if validation_data is not None and not get_config()["fast_validation"]:
-            X_val, y_val, w_val = validation_data
-            keras_validation = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
 
         def fit(model):
             # The callbacks hold the model and early stopping's best weights;
             # built per fit, they are dropped with it and never pickled.
             return model.fit(
-                batches, epochs=params["epochs"], verbose=self.verbose, shuffle=False,
-                callbacks=self._callbacks(validation_data, params),
-                validation_data=keras_validation,
-            ).history  # fmt: skip
+                batches, epochs=epochs, verbose=self.verbose, shuffle=False, callbacks=callbacks
+            ).history
 
         reuse = (
             not self.model_.run_eagerly  # no graphs to trace, nothing to reuse
@@ -501,6 +616,65 @@ class KerasAudioClassifier(KerasClassifier):
         with reusable_trainer(self.model_, build, weighted=weighted) as trainer:
             trainer.run_eagerly = False
             return fit(trainer)
+
+    def _warn_if_not_converged(self, X, y, weights, params, majority):
+        """ConvergenceWarning naming the cause when the fit has visibly failed.
+
+        Three causes, checked in order: the network predicts one class for
+        nearly all training clips; the validation accuracy of the weights
+        kept is no better than always answering the validation split's most
+        frequent class (``majority``); the validation loss was best at the
+        first epoch judged.
+        """
+        name = type(self).__name__
+        hint = (
+            "Try another learning_rate (the default is 1e-3), more epochs or min_epochs, "
+            "or check that the features separate the classes (e.g. a DenseClassifier on "
+            "MFCCTransformer(output='stats'))."
+        )
+        predicted = np.argmax(self.predict_proba(X), axis=1)
+        top = np.bincount(predicted, minlength=self.n_classes_).argmax()
+        share = float(np.mean(predicted == top))
+        # The share of the labels the weights give that class: a network
+        # predicting a class weighted 9 to 1 nearly always has learned the prior.
+        prior = float(np.average(y == top, weights=weights))
+        if share >= _COLLAPSE_SHARE and prior < _COLLAPSE_SHARE:
+            warnings.warn(
+                f"{name} predicts class {_plain(self.classes_[top])!r} for {share:.0%} of its "
+                f"training clips (its share of the labels: {prior:.0%}): the network has not "
+                f"learned to tell the classes apart after {self.n_epochs_} epochs. {hint}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+            return
+        if majority is not None:
+            kept = (self.best_epoch_ or self.n_epochs_) - 1
+            accuracy = self.history_["val_accuracy"][kept]
+            most_frequent, n_val = majority
+            majority = most_frequent / n_val
+            # One-sided binomial test: could always answering the most frequent
+            # validation class have scored this well by chance?
+            p_value = binomtest(round(accuracy * n_val), n_val, majority, "greater").pvalue
+            if p_value > 0.05:
+                warnings.warn(
+                    f"{name}: the validation accuracy of the weights kept (epoch {kept + 1}) is "
+                    f"{accuracy:.0%} on {n_val} clips, not better than always answering the most "
+                    f"frequent class of the validation clips ({majority:.0%}) beyond chance "
+                    f"(p = {p_value:.2f}). {hint}",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+                return
+        if self.best_epoch_ is not None and self.best_epoch_ == params["min_epochs"] + 1:
+            if self.n_epochs_ > self.best_epoch_:
+                warnings.warn(
+                    f"{name}: the validation loss was best at epoch {self.best_epoch_}, the "
+                    f"first one judged (min_epochs={params['min_epochs']}), and never improved "
+                    f"in the {self.n_epochs_ - self.best_epoch_} epochs after; the weights of "
+                    f"epoch {self.best_epoch_} are kept. {hint}",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
 
     def _examples(self, X, y, weights, clips, segmented):
         """Rows, labels and weights of the given clips, one row per real example."""
@@ -520,6 +694,10 @@ class KerasAudioClassifier(KerasClassifier):
             # One scalar mean and variance: a trailing channel axis of size 1.
             x = keras.layers.Reshape(shape + (1,), name="add_channel")(x)
         x = _Normalization(axis=-1, name=_NORMALIZATION)(x)
+        masks = self._feature_masks()
+        if masks is not None and (masks[0] or masks[1]):
+            time_masks, freq_masks, fraction = masks
+            x = SpecAugment(time_masks, freq_masks, fraction, name="spec_augment")(x)
         if self.input_noise:
             # Active in training only: a cheap augmentation that makes the
             # network rely less on exact values (speaker, microphone, gain).

@@ -9,7 +9,14 @@ import numpy as np
 
 from ..segment import segment_mask
 
-__all__ = ["real_segments", "flatten_segments", "aggregate", "stratified_split", "input_stats"]
+__all__ = [
+    "real_segments",
+    "flatten_segments",
+    "aggregate",
+    "stratified_split",
+    "group_split",
+    "input_stats",
+]
 
 
 def real_segments(X, example_ndim):
@@ -152,3 +159,52 @@ def input_stats(rows, per_feature):
     variance = flat.var(axis=0, dtype=np.float64)
     variance[variance < 1e-12] = 1.0
     return mean.astype(np.float32), variance.astype(np.float32)
+
+
+def group_split(y, groups, fraction, rng):
+    """Train/validation indices over clips with whole groups on each side.
+
+    For leave-one-group-out work (speakers, artists, albums): validating on
+    clips of the training groups would be optimistic, and early stopping
+    would train too long. The validation clips are one fold of
+    scikit-learn's ``StratifiedGroupKFold`` with about ``1 / fraction``
+    folds (so about ``fraction`` of the clips), stratified as far as the
+    groups allow.
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (n_clips,)
+    groups : ndarray of shape (n_clips,)
+    fraction : float in (0, 1)
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    train, validation : ndarray of int
+        ``validation`` is empty when there are fewer than 2 groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_audio.models._data import group_split
+    >>> y = np.tile([0, 1], 10)
+    >>> groups = np.repeat(np.arange(5), 4)
+    >>> train, val = group_split(y, groups, 0.2, np.random.RandomState(0))
+    >>> len(val), set(groups[train]) & set(groups[val])
+    (4, set())
+    """
+    import warnings
+
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = np.asarray(groups)
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        return np.arange(len(y)), np.array([], dtype=int)
+    n_splits = min(n_groups, max(2, int(round(1 / fraction))))
+    splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=rng.randint(2**31 - 1))
+    with warnings.catch_warnings():
+        # "The least populated class has only k members": expected with few clips.
+        warnings.simplefilter("ignore", UserWarning)
+        train, validation = next(splitter.split(np.zeros(len(y)), y, groups))
+    return np.sort(train), np.sort(validation)

@@ -21,17 +21,34 @@ input_noise : float, default={input_noise}
         Examples (clips, or segments for segmented input) per gradient step.
     validation_fraction : float, default=0.1
         Share of the training clips held out to monitor ``val_loss`` and
-        ``val_accuracy`` and for early stopping. The split is by clip (the
-        segments of one clip never sit on both sides), stratified by class
-        and shuffled with ``random_state`` (Keras's ``validation_split``
-        would take the last rows, whole classes of a sorted folder). 0 trains
-        on everything.
+        ``val_accuracy`` (clip-level: the clips' aggregated probabilities,
+        as :meth:`predict_proba` gives them) and for early stopping. The
+        split is by clip (the segments of one clip never sit on both sides),
+        stratified by class and shuffled with ``random_state``; with
+        ``fit(..., groups=...)`` it holds out whole groups. When it would
+        hold fewer than 3 clips of some class (small data), a warning says
+        so and the fit trains all ``epochs`` on every clip instead. 0 trains
+        on everything, without early stopping.
     early_stopping : bool, default=True
-        Stop when the validation loss (the training loss if
-        ``validation_fraction=0``) has not improved for ``patience`` epochs,
-        and keep the weights of the best epoch.
+        Stop when the clip-level validation loss has not improved for
+        ``patience`` epochs, and keep the weights of the best epoch. Needs a
+        validation split; without one the fit runs all ``epochs``.
     patience : int, default={patience}
         Epochs without improvement before early stopping.
+    min_epochs : int, default=10
+        Warm-up: early stopping judges, stops and keeps weights only from
+        this epoch on. Early epochs on few clips are noisy, and the best of
+        them is often a network predicting one class.
+    lr_schedule : {{"auto", "constant", "cosine", "plateau"}}, default="auto"
+        How the learning rate changes during training: "plateau" halves it
+        when the validation loss has not improved for ``patience // 2``
+        epochs; "cosine" decays it to 0 over ``epochs`` (for a fixed budget);
+        "auto" is "plateau" with early stopping and "cosine" without.
+    mixup : float, default=0.0
+        Mixup (Zhang et al., 2018) in training only: each training example
+        is blended with a random partner of its batch, by a weight drawn from
+        ``Beta(mixup, mixup)``, and so are their losses. 0 turns it off;
+        0.2 to 0.4 are usual values.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, given as ``class -> weight`` or computed to
         balance the classes; they multiply ``sample_weight``.
@@ -68,8 +85,23 @@ classes_ : ndarray of shape (n_classes,)
         The trained network, from the input ``Normalization`` layer (set from
         the training examples) to the softmax output.
     history_ : dict of str to list of float
-        Per-epoch ``"loss"`` and ``"accuracy"`` on the training examples and,
-        with a validation split, ``"val_loss"`` and ``"val_accuracy"``."""
+        Per-epoch ``"loss"`` and ``"accuracy"`` on the training examples,
+        ``"learning_rate"`` and, with a validation split, the clip-level
+        ``"val_loss"`` and ``"val_accuracy"``.
+    n_epochs_ : int
+        Epochs run.
+    best_epoch_ : int or None
+        The epoch (from 1) whose weights were kept by early stopping; None
+        when the fit ran without it (the last epoch's weights are kept)."""
+
+SPEC_AUGMENT_PARAMETERS = """time_masks : int, default=0
+        SpecAugment (Park et al., 2019), in training only: bands of frames
+        per example set to the training mean. 0 turns it off.
+    freq_masks : int, default=0
+        SpecAugment bands of coefficients (MFCCs, mel bands) per example.
+    mask_fraction : float, default=0.1
+        Widest band, as a share of its axis; each band's width is drawn
+        uniformly up to it."""
 
 INPUT_RULE = """\
 Each family has a per-example rank: {example} for this classifier. Input
@@ -90,6 +122,7 @@ def fill(cls, **values):
     """Substitute the shared sections into ``cls.__doc__``."""
     cls.__doc__ = cls.__doc__.format(
         common_parameters=COMMON_PARAMETERS.format(**values),
+        spec_augment_parameters=SPEC_AUGMENT_PARAMETERS,
         common_attributes=COMMON_ATTRIBUTES.format(**values),
         input_rule=INPUT_RULE.format(**values),
     )

@@ -15,6 +15,7 @@ __all__ = [
     "check_choice",
     "check_layer_sizes",
     "check_class_weight",
+    "check_feature_masks",
 ]
 
 
@@ -106,3 +107,12 @@ def check_class_weight(estimator, classes):
             f"in y; classes are {classes.tolist()!r}."
         )
     return value
+
+
+def check_feature_masks(estimator):
+    """``(time_masks, freq_masks, mask_fraction)``: SpecAugment's checked parameters."""
+    return (
+        check_int(estimator, "time_masks", 0),
+        check_int(estimator, "freq_masks", 0),
+        check_real(estimator, "mask_fraction", 0, 1, low_open=True, high_open=False),
+    )

@@ -84,12 +84,20 @@ def seeded_build(build, seed):
         return build()
 
 
-def training_batches(X, y, sample_weight, batch_size, seed):
+def training_batches(X, y, sample_weight, batch_size, seed, mixup=0.0):
     """A ``tf.data`` pipeline of shuffled training batches, reshuffled every epoch.
 
     The arrays enter the pipeline once (``from_tensors``, not as graph
     constants) and each batch gathers its rows, so nothing is copied per
     epoch and no shuffle buffer holds the data twice.
+
+    With ``mixup > 0`` every batch is mixed (Zhang et al., 2018): each
+    example ``x_i`` becomes ``lam_i * x_i + (1 - lam_i) * x_j`` with ``j`` a
+    random partner in the batch and ``lam_i ~ Beta(mixup, mixup)``, and its
+    loss ``lam_i * loss(y_i) + (1 - lam_i) * loss(y_j)``. That loss is
+    written for Keras's sparse cross-entropy as two rows per mixed example,
+    one per label, weighted ``2 lam_i`` and ``2 (1 - lam_i)`` (the factor 2
+    keeps the loss on the scale of an unmixed batch).
 
     Parameters
     ----------
@@ -98,12 +106,16 @@ def training_batches(X, y, sample_weight, batch_size, seed):
     sample_weight : ndarray of shape (n_rows,) or None
     batch_size : int
     seed : int or None
-        Seeds the shuffle; the same seed gives the same sequence of epochs.
+        Seeds the shuffle and the mixing; the same seed gives the same
+        sequence of epochs.
+    mixup : float, default=0.0
+        The Beta distribution's parameter; 0 mixes nothing.
 
     Returns
     -------
     batches : tf.data.Dataset
-        Of ``(X, y)`` or ``(X, y, sample_weight)`` batches.
+        Of ``(X, y)`` or ``(X, y, sample_weight)`` batches (always the
+        latter with mixup).
 
     Examples
     --------
@@ -113,9 +125,14 @@ def training_batches(X, y, sample_weight, batch_size, seed):
     >>> epoch = [b[1].numpy().tolist() for b in training_batches(X, y, None, 4, seed=0)]
     >>> [len(b) for b in epoch], sorted(sum(epoch, []))
     ([4, 4, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> x, labels, weights = next(iter(training_batches(X, y, None, 4, seed=0, mixup=0.4)))
+    >>> x.shape[0], labels.shape[0], float(weights.numpy().sum())  # 2 rows per example
+    (8, 8, 8.0)
     """
     import tensorflow as tf
 
+    if mixup and sample_weight is None:
+        sample_weight = np.ones(len(X), dtype=np.float32)
     arrays = (X, y) if sample_weight is None else (X, y, np.asarray(sample_weight, np.float32))
     data = tf.data.Dataset.from_tensors(arrays).repeat()
     order = (
@@ -128,4 +145,51 @@ def training_batches(X, y, sample_weight, batch_size, seed):
         return tuple(tf.gather(a, indices) for a in arrays)
 
     batches = tf.data.Dataset.zip(order, data).map(gather)
+    if mixup:
+        # One pair of stateless seeds per batch, from a seeded stream.
+        seeds = tf.data.Dataset.random(seed=seed).batch(2)
+        batches = tf.data.Dataset.zip(batches, seeds).map(
+            lambda batch, pair: _mix(batch, pair, float(mixup))
+        )
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _mix(batch, pair, alpha):
+    import tensorflow as tf
+
+    x, y, w = batch
+    seed = tf.cast(pair % (2**31 - 1), tf.int32)
+    n = tf.shape(x)[0]
+    partner = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
+    g1 = tf.random.stateless_gamma([n], seed=seed + 1, alpha=alpha)
+    g2 = tf.random.stateless_gamma([n], seed=seed + 2, alpha=alpha)
+    lam = g1 / tf.maximum(g1 + g2, 1e-12)
+    lam_x = tf.reshape(tf.cast(lam, x.dtype), tf.concat([[n], tf.ones([tf.rank(x) - 1], tf.int32)], 0))
+    mixed = lam_x * x + (1 - lam_x) * tf.gather(x, partner)
+    lam_w = tf.cast(lam, w.dtype)
+    return (
+        tf.concat([mixed, mixed], 0),
+        tf.concat([y, tf.gather(y, partner)], 0),
+        tf.concat([2 * lam_w * w, 2 * (1 - lam_w) * tf.gather(w, partner)], 0),
+    )
+
+
+def cosine_decay(learning_rate, epochs):
+    """A Keras callback decaying the learning rate from ``learning_rate`` to 0 over ``epochs``.
+
+    Epoch ``e`` (from 0) trains at ``learning_rate * (1 + cos(pi * e / epochs)) / 2``:
+    the rule for a fixed budget of epochs without a validation set, where the
+    last epoch's weights are the ones kept.
+
+    Examples
+    --------
+    >>> from sklearn_audio.models._training import cosine_decay
+    >>> [round(cosine_decay(1.0, 4).schedule(e, 1.0), 3) for e in range(4)]
+    [1.0, 0.854, 0.5, 0.146]
+    """
+    import keras
+
+    def schedule(epoch, lr):
+        return float(learning_rate * (1 + np.cos(np.pi * epoch / epochs)) / 2)
+
+    return keras.callbacks.LearningRateScheduler(schedule)

@@ -46,6 +46,7 @@ class CNNClassifier(KerasAudioClassifier):
     dense_units : int or None, default=64
         Units of the dense layer after the blocks; ``None`` omits it.
     {common_parameters}
+    {spec_augment_parameters}
 
     Attributes
     ----------
@@ -96,6 +97,12 @@ class CNNClassifier(KerasAudioClassifier):
         validation_fraction=0.1,
         early_stopping=True,
         patience=10,
+        min_epochs=10,
+        lr_schedule="auto",
+        mixup=0.0,
+        time_masks=0,
+        freq_masks=0,
+        mask_fraction=0.1,
         class_weight=None,
         aggregate="mean",
         callbacks=None,
@@ -118,6 +125,12 @@ class CNNClassifier(KerasAudioClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
+        self.min_epochs = min_epochs
+        self.lr_schedule = lr_schedule
+        self.mixup = mixup
+        self.time_masks = time_masks
+        self.freq_masks = freq_masks
+        self.mask_fraction = mask_fraction
         self.class_weight = class_weight
         self.aggregate = aggregate
         self.callbacks = callbacks
@@ -135,6 +148,9 @@ class CNNClassifier(KerasAudioClassifier):
         if self.conv == "1d":
             return "conv='1d' takes raw waveforms; for feature matrices use conv='2d'."
         return "For raw waveforms (n_clips, n_samples) use conv='1d'."
+
+    def _feature_masks(self):
+        return None if self.conv == "1d" else _params.check_feature_masks(self)
 
     def _window(self, param, value):
         """An int or a tuple of one int per spatial axis, validated."""
@@ -161,6 +177,13 @@ class CNNClassifier(KerasAudioClassifier):
         self._window("pool_size", pool)
         _params.check_bool(self, "batch_norm")
         _params.check_int(self, "dense_units", 1, allow_none=True)
+        time_masks, freq_masks, _ = _params.check_feature_masks(self)
+        if self.conv == "1d" and (time_masks or freq_masks):
+            raise ValueError(
+                "CNNClassifier.time_masks and freq_masks mask bands of frames and coefficients "
+                "(SpecAugment); conv='1d' takes raw waveforms, which have neither: leave them "
+                "at 0, or augment waveforms with WaveformAugmenter."
+            )
 
     def _build_hidden(self, x):
         layers = keras.layers

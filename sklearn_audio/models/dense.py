@@ -65,6 +65,9 @@ class DenseClassifier(KerasAudioClassifier):
         validation_fraction=0.1,
         early_stopping=True,
         patience=10,
+        min_epochs=10,
+        lr_schedule="auto",
+        mixup=0.0,
         class_weight=None,
         aggregate="mean",
         callbacks=None,
@@ -83,6 +86,9 @@ class DenseClassifier(KerasAudioClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
+        self.min_epochs = min_epochs
+        self.lr_schedule = lr_schedule
+        self.mixup = mixup
         self.class_weight = class_weight
         self.aggregate = aggregate
         self.callbacks = callbacks

@@ -41,6 +41,7 @@ class LSTMClassifier(KerasAudioClassifier):
         Units of the dense layer after the recurrent stack; ``None`` omits
         it.
     {common_parameters}
+    {spec_augment_parameters}
 
     Attributes
     ----------
@@ -87,6 +88,12 @@ class LSTMClassifier(KerasAudioClassifier):
         validation_fraction=0.1,
         early_stopping=True,
         patience=10,
+        min_epochs=10,
+        lr_schedule="auto",
+        mixup=0.0,
+        time_masks=0,
+        freq_masks=0,
+        mask_fraction=0.1,
         class_weight=None,
         aggregate="mean",
         callbacks=None,
@@ -108,6 +115,12 @@ class LSTMClassifier(KerasAudioClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
+        self.min_epochs = min_epochs
+        self.lr_schedule = lr_schedule
+        self.mixup = mixup
+        self.time_masks = time_masks
+        self.freq_masks = freq_masks
+        self.mask_fraction = mask_fraction
         self.class_weight = class_weight
         self.aggregate = aggregate
         self.callbacks = callbacks
@@ -129,6 +142,10 @@ class LSTMClassifier(KerasAudioClassifier):
         _params.check_bool(self, "bidirectional")
         _params.check_choice(self, "pooling", _POOLING)
         _params.check_int(self, "dense_units", 1, allow_none=True)
+        _params.check_feature_masks(self)
+
+    def _feature_masks(self):
+        return _params.check_feature_masks(self)
 
     def _build_hidden(self, x):
         layers = keras.layers
