@@ -219,3 +219,27 @@ def test_sklearn_compatible_with_a_cache_folder(tmp_path, per_sample):
     # the test ids, which must be the same in every pytest-xdist worker.
     check_estimator(CachedTransformer(StandardScaler(), memory=str(tmp_path),
                                       per_sample=per_sample))  # fmt: skip
+
+
+def test_a_cached_augmenter_still_augments_every_fit(tmp_path):
+    # fit_transform is what adds the copies: fit-then-transform, or a stored
+    # earlier draw, would silently turn augmentation off or freeze it.
+    from sklearn.pipeline import Pipeline
+
+    from sklearn_audio import RawSegmenter, WaveformAugmenter
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 8000)).astype(np.float32)
+    chain = Pipeline([
+        ("seg", RawSegmenter(segment_seconds=0.5, sr=8000)),
+        ("aug", WaveformAugmenter(n_copies=1, sr=8000, p_gain=1.0, p_noise=0.0, p_shift=0.0)),
+    ])  # fmt: skip
+    for per_sample in (True, False):
+        cached = CachedTransformer(chain, memory=str(tmp_path / str(per_sample)),
+                                   per_sample=per_sample)  # fmt: skip
+        first = cached.fit_transform(X)
+        assert first.shape == (3, 4, 4000)  # 2 segments + 2 augmented copies
+        assert not np.array_equal(first[:, 2:], first[:, :2])
+        second = cached.fit_transform(X)  # random_state=None: a new draw, not a stored one
+        assert not np.array_equal(second[:, 2:], first[:, 2:])
+        assert cached.transform(X).shape == (3, 2, 4000)  # predict never augments

@@ -34,6 +34,16 @@ def _inner_has(method):
     return check
 
 
+def _augments_at_fit(transformer):
+    """Whether ``transformer`` is, or a Pipeline of it holds, a WaveformAugmenter."""
+    from ..augment import WaveformAugmenter
+
+    if isinstance(transformer, WaveformAugmenter):
+        return True
+    steps = getattr(transformer, "steps", None) or []
+    return any(_augments_at_fit(step) for _, step in steps)
+
+
 class CachedTransformer(TransformerMixin, BaseEstimator):
     """Cache a transformer's fit *and* transform outputs on disk, across candidates and folds.
 
@@ -147,7 +157,10 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
 
         With ``per_sample=True`` this is :meth:`fit` then :meth:`transform`,
         so that the rows are shared; otherwise ``transformer.fit_transform``
-        is cached as one call.
+        is cached as one call. A transformer holding a
+        :class:`~sklearn_audio.WaveformAugmenter` is never cached here: its
+        ``fit_transform`` is what adds the augmented copies, fresh at every
+        fit; cache the steps before it instead.
 
         Parameters
         ----------
@@ -161,6 +174,11 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         -------
         Xt : ndarray
         """
+        if _augments_at_fit(self.transformer):
+            # Its fit_transform adds fresh augmented copies: neither fit then
+            # transform (which augments nothing) nor a stored earlier draw.
+            self.transformer_ = clone(self.transformer)
+            return self.transformer_.fit_transform(X, y, **fit_params)
         memory = self._memory()
         if self._row_store(memory, X) is not None:
             # Fitting is cheap for feature chains; the rows are what is shared.
