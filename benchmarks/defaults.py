@@ -61,6 +61,14 @@ VARIANTS = {
     "groups": {"_groups": True},
     "groups+masks": {"_groups": True, "time_masks": 2, "freq_masks": 2},
     "groups+mixup": {"_groups": True, "mixup": 0.2},
+    # Waveform augmentation (a pipeline step before the features, per fold):
+    "augment": {"_augment": {"n_copies": 2}},
+    "augment+pitch": {"_augment": {"n_copies": 2, "pitch_semitones": 2.0}},
+    "groups+pitch": {"_groups": True, "_augment": {"n_copies": 2, "pitch_semitones": 2.0}},
+    "groups+pitch+masks": {
+        "_groups": True, "time_masks": 2, "freq_masks": 2,
+        "_augment": {"n_copies": 2, "pitch_semitones": 2.0},
+    },
 }
 FAMILY_VARIANTS = {
     "cnn": list(VARIANTS),
@@ -119,6 +127,29 @@ def features(paths, family, front_end):
     return np.asarray(MFCCTransformer(n_mfcc=13, output=output).fit_transform(segments))
 
 
+def waveforms(paths, front_end):
+    """Each clip as one zero-padded segment: what WaveformAugmenter takes."""
+    from sklearn_audio import AudioLoader, RawSegmenter
+
+    sr, seconds = (8000, 2.3) if front_end == "fsdd8k" else (22050, 3.0)
+    clips = AudioLoader(sr=sr).fit_transform(paths)
+    return RawSegmenter(segment_seconds=seconds, sr=sr).fit_transform(clips), sr
+
+
+def augmented_features(segments, sr, train, test, family, front_end, augment, seed):
+    """Features of the training clips with augmented copies, and of the test clips."""
+    from sklearn_audio import MFCCTransformer, WaveformAugmenter
+
+    output = "stats" if family == "dense" else "frames"
+    if front_end == "fsdd8k":
+        mfcc = MFCCTransformer(sr=8000, n_mfcc=13, n_fft=512, hop_length=128, output=output)
+    else:
+        mfcc = MFCCTransformer(n_mfcc=13, output=output)
+    augmenter = WaveformAugmenter(sr=sr, random_state=seed, **augment)
+    X_train = mfcc.fit_transform(augmenter.fit_transform(segments[train]))
+    return np.asarray(X_train), np.asarray(mfcc.transform(segments[test]))
+
+
 def classifier(family, params, seed):
     from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier
 
@@ -135,9 +166,14 @@ def run(family, set_names, variant_names, seed, front_end="readme", max_folds=No
         print(f"\n== {name}: {len(paths)} clips, features {X.shape} in "
               f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
         splits = folds(name, labels, speakers, indexes, seed)[:max_folds]
+        set_front_end = front_end if name.startswith("fsdd") else "readme"
+        segments = None
         for variant in variant_names:
             params = dict(VARIANTS[variant])
             use_groups = params.pop("_groups", False)
+            augment = params.pop("_augment", None)
+            if augment is not None and segments is None:
+                segments, sr = waveforms(paths, set_front_end)
             if use_groups and speakers is None or use_groups and name != "fsdd_loso":
                 continue
             accuracies, constant, epochs = [], 0, []
@@ -145,10 +181,15 @@ def run(family, set_names, variant_names, seed, front_end="readme", max_folds=No
             for train, test in splits:
                 clf = classifier(family, params, seed)
                 fit_params = {"groups": speakers[train]} if use_groups else {}
+                X_train, X_test = X[train], X[test]
+                if augment is not None:
+                    X_train, X_test = augmented_features(
+                        segments, sr, train, test, family, set_front_end, augment, seed
+                    )
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    clf.fit(X[train], labels[train], **fit_params)
-                predicted = clf.predict(X[test])
+                    clf.fit(X_train, labels[train], **fit_params)
+                predicted = clf.predict(X_test)
                 accuracies.append(float(np.mean(predicted == labels[test])))
                 constant += np.unique(predicted, return_counts=True)[1].max() >= 0.9 * len(test)
                 epochs.append(clf.n_epochs_)

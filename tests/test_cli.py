@@ -1,5 +1,6 @@
 """The sklearn-audio command: end to end on real audio, and every user error as one line."""
 
+import copy
 import json
 import shutil
 import subprocess
@@ -9,9 +10,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+import soundfile
 
 from sklearn_audio import MFCCTransformer
-from sklearn_audio.cli import main
+from sklearn_audio.cli import _commands, _pipelines, main
 from sklearn_audio.cli._pipelines import build_pipeline, spectral_params
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -24,6 +26,28 @@ def _small_copy(mss_dir, dest, per_class=12, classes=("music", "speech", "silenc
         for path in sorted((mss_dir / name).glob("*.wav"))[:per_class]:
             shutil.copy(path, dest / name / path.name)
     return dest
+
+
+def _tones(root, *, seconds, per_class=6, sr=8000, labels="pitch", nested=False):
+    """A folder-per-class set of noisy tones written with soundfile: ``low`` and ``high``.
+
+    ``labels="random"`` gives each class the same mix of pitches, a task with
+    nothing to learn. ``nested`` puts the last file of each class one folder
+    down.
+    """
+    rng = np.random.default_rng(0)
+    t = np.arange(int(seconds * sr)) / sr
+    for c, (label, freq) in enumerate((("low", 300.0), ("high", 1200.0))):
+        folder = root / label
+        folder.mkdir(parents=True)
+        for k in range(per_class):
+            f = freq if labels == "pitch" else (300.0, 1200.0)[(k + c) % 2]
+            wave = 0.3 * np.sin(2 * np.pi * f * (1 + 0.03 * k) * t)
+            wave += 0.05 * rng.normal(size=t.size)
+            where = folder / "deeper" if nested and k == per_class - 1 else folder
+            where.mkdir(exist_ok=True)
+            soundfile.write(where / f"{label}{k}.wav", wave.astype(np.float32), sr)
+    return root
 
 
 def _run(capsys, *argv):
@@ -127,7 +151,8 @@ def test_empty_folder(tmp_path, capsys):
 def test_one_class_only(mss_dir, tmp_path, capsys):
     data = _small_copy(mss_dir, tmp_path / "data", per_class=3, classes=("music",))
     status, _, err = _run(capsys, "train", str(data), "--out", str(tmp_path / "m.joblib"))
-    _assert_one_line_error(status, err, "only one class")
+    # The class prints as a plain value, not as np.str_('music').
+    _assert_one_line_error(status, err, "only one class (music)")
 
 
 def test_unreadable_file_is_named(mss_dir, tmp_path, capsys):
@@ -211,6 +236,7 @@ def test_demo_on_a_small_copy(fsdd_dir, tmp_path, capsys):
                           "--out-dir", str(tmp_path / "out"))
     assert status == 0
     assert "Test set (official split)" in out and "accuracy" in out
+    assert "training: ran all 2 epochs" in out
     assert (tmp_path / "out" / "fsdd_cnn.joblib").is_file()
 
 
@@ -231,6 +257,7 @@ def test_tune_end_to_end_with_sqlite(mss_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(MFCCTransformer, "transform", counted)
     status, out, _ = _run(capsys, *argv)
     assert status == 0
+    assert "segments: clips of 1.0 to 1.0 s" in out and "whole clips, the default" in out
     # Features are cached for the command; MFCC statistics fit to the same state in
     # every fold, so each clip is extracted once, not once per trial and fold.
     assert sum(extracted) == 3 * 6
@@ -253,3 +280,241 @@ def test_tune_unreachable_storage(mss_dir, tmp_path, capsys):
     )
     _assert_one_line_error(status, err, "127.0.0.1:1")
     assert "secret" not in err
+
+
+# -- defaults from the evidence, every training knob a flag, report.json ----------------------
+
+TRAIN_FLAGS = {
+    "--epochs": ("epochs", "6", 6),
+    "--patience": ("patience", "2", 2),
+    "--min-epochs": ("min_epochs", "1", 1),
+    "--learning-rate": ("learning_rate", "0.004", 0.004),
+    "--lr-schedule": ("lr_schedule", "constant", "constant"),
+    "--batch-size": ("batch_size", "8", 8),
+    "--validation-fraction": ("validation_fraction", "0.34", 0.34),
+    "--mixup": ("mixup", "0.2", 0.2),
+    "--random-state": ("random_state", "3", 3),
+}
+
+
+@pytest.fixture(scope="module")
+def flagged_run(tmp_path_factory):
+    """One ``train`` of the default (auto) model with every common training flag set.
+
+    12 clips of 1 s per class, 9 of them for training: the validation split
+    (0.34) holds 3 clips per class, enough for early stopping to judge.
+    """
+    root = tmp_path_factory.mktemp("flagged")
+    data = _tones(root / "data", seconds=1.0, per_class=12)
+    model = root / "out" / "model.joblib"
+    argv = ["train", str(data), "--sr", "8000", "--test-size", "0.25", "--out", str(model)]
+    for flag, (_, text, _) in TRAIN_FLAGS.items():
+        argv += [flag, text]
+    assert main(argv) == 0
+    report = json.loads((root / "out" / "model.report.json").read_text())
+    return {"data": data, "model": model, "report": report,
+            "pipeline": joblib.load(model)["pipeline"]}
+
+
+@pytest.mark.parametrize("flag", TRAIN_FLAGS)
+def test_training_flag_reaches_the_classifier(flagged_run, flag):
+    param, _, value = TRAIN_FLAGS[flag]
+    assert flagged_run["pipeline"].named_steps["clf"].get_params()[param] == value
+    assert flagged_run["report"]["parameters"]["classifier"][param] == value
+
+
+def test_report_records_training_model_choice_and_test_files(flagged_run):
+    report, clf = flagged_run["report"], flagged_run["pipeline"].named_steps["clf"]
+    training = report["training"]
+    assert training["epochs_run"] == clf.n_epochs_ and training["max_epochs"] == 6
+    assert training["best_epoch"] == clf.best_epoch_ is not None  # early stopping judged
+    assert training["early_stopping"] is True and training["seconds"] > 0
+    assert report["model"] == "dense"
+    assert report["model_choice"]["requested"] == "auto"
+    assert report["model_choice"]["training_clips"] == 18
+    assert "fewer than 1000" in report["model_choice"]["reason"]
+    assert report["segment_seconds"] is None and "whole clips" in report["segmenting"]["reason"]
+    assert report["parameters"]["augment"] == 0 and report["parameters"]["test_size"] == 0.25
+    files = report["test_files"]
+    assert len(files) == 6 and sorted({Path(f["file"]).parent.name for f in files}) == [
+        "high", "low"]
+    for row in files:
+        assert row["true"] == ("low" if "/low" in row["file"] else "high")
+    # The predicted labels are those the report's confusion matrix counts.
+    correct = sum(row["true"] == row["predicted"] for row in files)
+    assert correct / len(files) == pytest.approx(report["test"]["accuracy"])
+
+
+def test_predict_takes_folders_recursively(flagged_run, tmp_path, capsys):
+    data = _tones(tmp_path / "data", seconds=1.0, per_class=3, nested=True)
+    status, out, _ = _run(capsys, "predict", str(flagged_run["model"]), str(data / "high"),
+                          str(data / "low" / "low0.wav"), "--json")
+    assert status == 0
+    rows = json.loads(out)
+    # The folder's files in path order (high2.wav is one folder down), then the named file.
+    assert [str(Path(row["file"]).relative_to(data)) for row in rows] == [
+        "high/deeper/high2.wav", "high/high0.wav", "high/high1.wav", "low/low0.wav"]
+    assert all(type(row["label"]) is str for row in rows)
+
+
+def test_predict_and_evaluate_check_paths_before_loading_the_model(tmp_path, capsys, monkeypatch):
+    from sklearn_audio.cli._model_file import save_model
+
+    model = str(tmp_path / "m.joblib")
+    save_model(model, build_pipeline("dense", sr=8000))
+
+    def no_loading(path):
+        raise AssertionError("the model was loaded before the paths were checked")
+
+    monkeypatch.setattr(_commands, "load_model", no_loading)
+    status, _, err = _run(capsys, "predict", model, str(tmp_path / "gone"))
+    _assert_one_line_error(status, err, "no such file or folder", "gone")
+    (tmp_path / "empty").mkdir()
+    status, _, err = _run(capsys, "predict", model, str(tmp_path / "empty"))
+    _assert_one_line_error(status, err, "no audio files in folder")
+    status, _, err = _run(capsys, "evaluate", model, str(tmp_path / "gone"))
+    _assert_one_line_error(status, err, "gone")
+
+
+def test_auto_model_is_dense_below_the_threshold_and_cnn_from_it(tmp_path, capsys, monkeypatch):
+    data = _tones(tmp_path / "data", seconds=0.5, per_class=4)
+    argv = ["train", str(data), "--sr", "8000", "--epochs", "1", "--test-size", "0.5"]
+    status, out, _ = _run(capsys, *argv, "--out", str(tmp_path / "small.joblib"))
+    assert status == 0 and "model: dense (4 training clips, fewer than 1000" in out
+    pipeline = joblib.load(tmp_path / "small.joblib")["pipeline"]
+    assert type(pipeline.named_steps["clf"]).__name__ == "DenseClassifier"
+    assert pipeline.named_steps["mfcc"].output == "stats"
+
+    monkeypatch.setattr(_pipelines, "AUTO_CNN_MIN_CLIPS", 4)
+    status, out, _ = _run(capsys, *argv, "--out", str(tmp_path / "large.joblib"))
+    assert status == 0 and "model: cnn (4 training clips, 4 or more" in out
+    pipeline = joblib.load(tmp_path / "large.joblib")["pipeline"]
+    assert type(pipeline.named_steps["clf"]).__name__ == "CNNClassifier"
+    assert json.loads((tmp_path / "large.report.json").read_text())["model"] == "cnn"
+
+
+@pytest.mark.parametrize(
+    "seconds, flag, expected",
+    [(7.0, [], 3.0), (7.0, ["--segment-seconds", "0"], None), (2.0, [], None)],
+    ids=["long-clips-segmented", "whole-on-request", "short-clips-whole"],
+)
+def test_long_clips_are_segmented_by_default(tmp_path, capsys, seconds, flag, expected):
+    data = _tones(tmp_path / "data", seconds=seconds, per_class=2)
+    model = tmp_path / "m.joblib"
+    status, out, _ = _run(capsys, "train", str(data), "--sr", "8000", "--model", "dense",
+                          "--epochs", "1", "--test-size", "0.5", *flag, "--out", str(model))
+    assert status == 0
+    steps = joblib.load(model)["pipeline"].named_steps
+    if expected is None:
+        assert "seg" not in steps and "segments: " in out and "whole clips" in out
+    else:
+        assert steps["seg"].segment_seconds == expected
+        assert "3-s segments, the default for clips longer than 6 s" in out
+    assert json.loads((tmp_path / "m.report.json").read_text())["segment_seconds"] == expected
+
+
+def test_no_early_stopping_runs_all_epochs_on_every_clip(tmp_path, capsys):
+    # Labels with nothing to learn: early stopping with patience 1 stops at once...
+    data = _tones(tmp_path / "data", seconds=0.5, per_class=8, labels="random")
+    argv = ["train", str(data), "--sr", "8000", "--model", "dense", "--epochs", "12",
+            "--test-size", "0.25", "--validation-fraction", "0.5"]
+    status, out, _ = _run(capsys, *argv, "--patience", "1", "--min-epochs", "0",
+                          "--out", str(tmp_path / "es.joblib"))
+    assert status == 0
+    stopped = json.loads((tmp_path / "es.report.json").read_text())["training"]
+    assert stopped["stopped_early"] and stopped["epochs_run"] < 12
+    assert (f"stopped early at epoch {stopped['epochs_run']} of 12, "
+            f"best epoch {stopped['best_epoch']}") in out
+    # ... and --no-early-stopping runs every epoch, whatever the validation loss does.
+    status, out, _ = _run(capsys, *argv[:-2], "--no-early-stopping",
+                          "--out", str(tmp_path / "all.joblib"))
+    assert status == 0 and "ran all 12 epochs (no early stopping)" in out
+    training = json.loads((tmp_path / "all.report.json").read_text())["training"]
+    assert training["epochs_run"] == 12 and training["best_epoch"] is None
+    clf = joblib.load(tmp_path / "all.joblib")["pipeline"].named_steps["clf"]
+    assert clf.early_stopping is False and clf.n_epochs_ == 12
+    # Without --validation-fraction it trains on every clip: no validation loss at all.
+    status, _, _ = _run(capsys, *argv[:-2], "--no-early-stopping",
+                        "--out", str(tmp_path / "every.joblib"))
+    clf = joblib.load(tmp_path / "every.joblib")["pipeline"].named_steps["clf"]
+    assert clf.validation_fraction == 0 and "val_loss" not in clf.history_
+
+
+def test_frame_flags_and_augment_reach_the_cnn(tmp_path, capsys):
+    data = _tones(tmp_path / "data", seconds=1.0, per_class=3)
+    model = tmp_path / "m.joblib"
+    status, out, _ = _run(
+        capsys, "train", str(data), "--sr", "8000", "--model", "cnn", "--epochs", "1",
+        "--segment-seconds", "0.5", "--time-masks", "2", "--freq-masks", "1", "--augment", "2",
+        "--random-state", "5", "--test-size", "0.34", "--out", str(model),
+    )
+    assert status == 0
+    steps = joblib.load(model)["pipeline"].named_steps
+    assert [steps["clf"].time_masks, steps["clf"].freq_masks] == [2, 1]
+    aug = steps["aug"]
+    assert type(aug).__name__ == "WaveformAugmenter"
+    assert (aug.n_copies, aug.sr, aug.random_state) == (2, 8000, 5)
+    # Augmentation is a training-only step, before the features.
+    assert list(steps) == ["load", "seg", "aug", "mfcc", "clf"]
+    assert json.loads((tmp_path / "m.report.json").read_text())["parameters"]["augment"] == 2
+
+
+@pytest.mark.parametrize(
+    "flags, fragments",
+    [
+        (["--no-early-stopping", "--patience", "3"], ["--patience", "--no-early-stopping"]),
+        (["--no-early-stopping", "--min-epochs", "3"], ["--min-epochs", "--no-early-stopping"]),
+        (["--validation-fraction", "0", "--min-epochs", "3"],
+         ["--min-epochs", "--validation-fraction 0"]),
+        (["--early-stopping", "--validation-fraction", "0"],
+         ["--early-stopping", "--validation-fraction 0"]),
+        (["--epochs", "5", "--min-epochs", "5"], ["--min-epochs 5", "--epochs (5)"]),
+        (["--min-epochs", "100"], ["--min-epochs 100", "--epochs (100)"]),
+        (["--model", "cnn", "--augment", "1", "--segment-seconds", "0"],
+         ["--augment", "--segment-seconds 0"]),
+        (["--model", "cnn", "--augment", "1"], ["--augment", "--segment-seconds S"]),
+        (["--model", "dense", "--time-masks", "2"], ["--time-masks", "--model dense"]),
+        (["--freq-masks", "1"], ["--freq-masks", "--model auto chose dense for 2 training"]),
+        (["--model", "dense", "--augment", "1", "--segment-seconds", "0.5"],
+         ["--augment", "--model cnn or lstm"]),
+    ],
+)
+def test_flag_combinations_that_cannot_work_name_the_flag(tmp_path, capsys, flags, fragments):
+    data = _tones(tmp_path / "data", seconds=0.5, per_class=2)
+    status, _, err = _run(capsys, "train", str(data), "--sr", "8000", "--test-size", "0.5",
+                          *flags, "--out", str(tmp_path / "m.joblib"))
+    _assert_one_line_error(status, err, *fragments)
+    assert not (tmp_path / "m.joblib").exists()
+
+
+@pytest.mark.parametrize("flag", ["--validation-fraction", "--mixup", "--augment"])
+def test_negative_training_values_are_argparse_errors(capsys, flag):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "x", "--out", "m.joblib", flag, "-1"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and flag in err and "must be" in err
+
+
+@pytest.mark.parametrize("family", ["CNNClassifier", "LSTMClassifier", "DenseClassifier"])
+def test_help_defaults_are_the_classifiers(family):
+    import inspect
+
+    from sklearn_audio import models
+
+    signature = inspect.signature(getattr(models, family))
+    defaults = {name: p.default for name, p in signature.parameters.items()}
+    for name, value in _pipelines.CLASSIFIER_DEFAULTS.items():
+        if name in _pipelines.FRAME_ONLY_PARAMS and family == "DenseClassifier":
+            assert name not in defaults
+        else:
+            assert defaults[name] == value, name
+
+
+def test_progress_bar_leaves_the_model_alone():
+    """The bar reads the logs only, so fits with it may run on a reused trainer."""
+    from sklearn_audio.cli._progress import epoch_progress_bar
+    from sklearn_audio.models._training import uses_model
+
+    bar = epoch_progress_bar()
+    assert not uses_model(bar)
+    assert not uses_model(copy.deepcopy(bar))  # estimators clone their callbacks

@@ -1,6 +1,7 @@
 """Model files written by ``sklearn-audio train``: a joblib file with a marker and metadata."""
 
 import datetime
+from pathlib import Path
 
 import joblib
 
@@ -22,6 +23,15 @@ def save_model(path, pipeline, **metadata):
         "metadata": metadata,
     }
     joblib.dump(bundle, path)
+
+
+def check_model_path(path):
+    """A UserError now if ``path`` cannot be a model file, before any slow loading."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a model file")
+    if not path.is_file():
+        raise UserError(f"model file not found: {path}")
 
 
 def load_model(path):

@@ -10,6 +10,8 @@ def epoch_progress_bar(description="training"):
     import keras
     from tqdm.auto import tqdm
 
+    from ..models._training import MODEL_FREE
+
     class EpochProgressBar(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self._bar = tqdm(total=self.params.get("epochs"), desc=description, unit="epoch",
@@ -31,4 +33,6 @@ def epoch_progress_bar(description="training"):
         def __reduce__(self):
             return (epoch_progress_bar, (description,))
 
+    # It reads the logs only, never the model, so the fit may run on a reused trainer.
+    setattr(EpochProgressBar, MODEL_FREE, True)
     return EpochProgressBar()
