@@ -64,6 +64,9 @@ VARIANTS = {
     # Waveform augmentation (a pipeline step before the features, per fold):
     "augment": {"_augment": {"n_copies": 2}},
     "augment+pitch": {"_augment": {"n_copies": 2, "pitch_semitones": 2.0}},
+    "augment+pitch+stretch": {
+        "_augment": {"n_copies": 3, "pitch_semitones": 2.5, "stretch_rate": 1.15}
+    },
     "groups+pitch": {"_groups": True, "_augment": {"n_copies": 2, "pitch_semitones": 2.0}},
     "groups+pitch+masks": {
         "_groups": True, "time_masks": 2, "freq_masks": 2,

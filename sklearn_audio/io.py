@@ -31,8 +31,10 @@ AUDIO_EXTENSIONS = frozenset(
 
 
 _ON_TRUNCATED = ("raise", "warn")
-# Data sizes that streaming writers leave in a header when the length is unknown.
-_UNKNOWN_SIZES = (0, 0xFFFFFFFF)
+# Data sizes that streaming writers leave in a header when the length is
+# unknown: 0, all ones, and the large placeholders of writers to pipes
+# (arecord and others write 0x7FFFFFFF or 0x7FFFF000).
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF, 0x7FFFFFFF, 0x7FFFF000)
 
 
 def _check_load_params(sr, mono, offset, duration, on_truncated="raise"):

@@ -206,11 +206,12 @@ def test_real_wav_cut_halfway(fsdd_dir, tmp_path):
     np.testing.assert_array_equal(X[1], full[: len(X[1])])
 
 
-def test_unknown_data_size_is_not_truncation(tmp_path, wav):
-    """Streaming writers leave 0xFFFFFFFF as the data size: not a truncated file."""
+@pytest.mark.parametrize("placeholder", [0xFFFFFFFF, 0x7FFFFFFF, 0x7FFFF000])
+def test_unknown_data_size_is_not_truncation(tmp_path, wav, placeholder):
+    """Streaming writers (e.g. arecord to a pipe) leave a placeholder data size."""
     data = bytearray(wav.read_bytes())
     assert data[36:40] == b"data"
-    data[40:44] = b"\xff\xff\xff\xff"
+    data[40:44] = placeholder.to_bytes(4, "little")
     streamed = tmp_path / "streamed.wav"
     streamed.write_bytes(bytes(data))
     with warnings.catch_warnings():

@@ -52,6 +52,17 @@ class _ModelFreeInterrupt(_Interrupt):
 setattr(_ModelFreeInterrupt, MODEL_FREE, True)
 
 
+class _InterruptAfterSteps(keras.callbacks.Callback):
+    """Raises after the third training step: the optimizer has moved."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            raise KeyboardInterrupt
+
+
+setattr(_InterruptAfterSteps, MODEL_FREE, True)
+
+
 # -- the trainer cache ---------------------------------------------------------------------
 
 
@@ -87,7 +98,7 @@ def test_an_interrupted_fit_leaves_nothing_for_the_next_one():
     make(**TRACED).fit(X, y)
     assert _trainers.cached_trainer_count() == 1
     with pytest.raises(KeyboardInterrupt):
-        make(**dict(TRACED, learning_rate=0.5, callbacks=[_ModelFreeInterrupt()])).fit(X, y)
+        make(**dict(TRACED, learning_rate=0.5, callbacks=[_InterruptAfterSteps()])).fit(X, y)
     assert _trainers.cached_trainer_count() == 0
     got = make(**dict(TRACED, learning_rate=1e-4)).fit(X, y).predict_proba(X)
     assert_array_equal(got, expected)
@@ -197,7 +208,16 @@ def test_fits_in_two_threads_equal_fits_in_one():
     def fit(seed):
         results[seed] = make(**dict(TRACED, random_state=seed)).fit(X, y).predict_proba(X)
 
-    threads = [threading.Thread(target=fit, args=(s,)) for s in seeds]
+    # Both threads build a trainer (cache empty) and a network at once: the
+    # builds draw from Python's random, which must not mix their sequences.
+    clear_trainer_cache()
+    start = threading.Barrier(len(seeds))
+
+    def fit_together(seed):
+        start.wait()
+        fit(seed)
+
+    threads = [threading.Thread(target=fit_together, args=(s,)) for s in seeds]
     for t in threads:
         t.start()
     for t in threads:

@@ -40,6 +40,16 @@ def test_unlearnable_labels_give_a_convergence_warning(seed):
         dense(epochs=40, patience=5, min_epochs=2).fit(X, shuffled)
 
 
+def test_a_network_that_learned_on_a_tiny_validation_split_gives_no_warning():
+    # 3 validation clips per class, the fewest early stopping judges on.
+    X, y = separable(n_per_class=15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = dense(epochs=60, validation_fraction=0.2).fit(X, y)
+    assert est.best_epoch_ is not None  # early stopping judged the 9 validation clips
+    assert np.mean(est.predict(X) == y) >= 0.75
+
+
 def test_a_network_that_learns_gives_no_convergence_warning():
     X, y = separable(n_per_class=30)
     with warnings.catch_warnings():
@@ -53,7 +63,7 @@ def test_a_constant_predictor_is_named_in_the_warning():
     X = np.ones((60, 4), dtype=np.float32)
     y = np.repeat(["a", "b"], 30)
     est = dense(epochs=3, validation_fraction=0.0)
-    with pytest.warns(ConvergenceWarning, match=r"predicts class '[ab]' for \d+% of its training"):
+    with pytest.warns(ConvergenceWarning, match=r"predicts class '[ab]' for \d+% of the clips it was trained on"):
         est.fit(X, y)
 
 
@@ -169,3 +179,18 @@ def test_feature_masks_are_refused_for_raw_waveforms():
     X, y = separable(n_per_class=5, shape=(64,))
     with pytest.raises(ValueError, match="conv='1d' takes raw waveforms"):
         CNNClassifier(conv="1d", time_masks=1).fit(X, y)
+
+
+def test_mixup_draws_new_weights_every_epoch_and_the_same_ones_under_a_seed():
+    from sklearn_audio.models._training import training_batches
+
+    X, y = np.arange(8, dtype=np.float32)[:, None], np.arange(8)
+
+    def two_epochs():
+        batches = training_batches(X, y, None, 4, seed=0, mixup=0.4)
+        return [[b[2].numpy() for b in batches] for _ in range(2)]
+
+    first, second = two_epochs()
+    assert not np.allclose(first[0], second[0])  # afresh each epoch
+    again = two_epochs()
+    assert_array_equal(np.concatenate(first), np.concatenate(again[0]))  # seeded

@@ -8,6 +8,9 @@ behaviour we rely on, so an upstream rename fails one named test loudly
 instead of silently changing results.
 
 * :mod:`._compat.sklearn`: scikit-learn;
-* :mod:`._compat.keras`: Keras 3 and TensorFlow;
-* :mod:`._compat.scikeras`: scikeras's ``KerasClassifier`` internals.
+* :mod:`._compat.keras`: Keras 3 and TensorFlow.
+
+No scikeras private remains: the classifiers call Keras's ``fit`` themselves
+and use scikeras only as their public base class (which also makes fitted
+Keras models picklable); its version is bounded in ``pyproject.toml``.
 """

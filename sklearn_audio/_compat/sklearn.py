@@ -2,12 +2,14 @@
 
 from functools import partial
 
+from sklearn.base import BaseEstimator
 from sklearn.metrics._scorer import _BaseScorer, _cached_call
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_feature_names_in, _check_method_params
 
 __all__ = [
     "base_scorer",
+    "constructor_param_names",
     "check_feature_names_in",
     "check_method_params",
     "safe_indexing",
@@ -119,3 +121,19 @@ def scorer_response_cache(method_caller):
         cache = method_caller.args[0] if method_caller.args else None
         return cache if isinstance(cache, dict) else None
     return None
+
+
+def constructor_param_names(cls):
+    """The names of ``cls.__init__``'s parameters, as ``BaseEstimator._get_param_names``.
+
+    scikeras's wrapper lists parameters from ``__dict__`` instead; the
+    classifiers declare theirs in ``__init__`` and take scikit-learn's rule.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_audio._compat.sklearn import constructor_param_names
+    >>> "alpha" in constructor_param_names(Ridge)
+    True
+    """
+    return BaseEstimator._get_param_names.__func__(cls)

@@ -55,6 +55,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._compat.sklearn import constructor_param_names
 from .._config import get_config
 from .._validation import check_finite
 from . import _params
@@ -84,6 +85,11 @@ MIN_VALIDATION_CLIPS_PER_CLASS = 3
 # A network predicting one class for this share of its training clips has
 # collapsed (unless that class is nearly all of the data).
 _COLLAPSE_SHARE = 0.9
+# Above this p-value, always answering the most frequent validation class
+# scores as well as the network by chance (a shuffled-label fit's 4 of 9:
+# p = 0.35), while networks that learned, even on tiny validation sets,
+# stay below it (5 of 6 clips on a binary task: p = 0.11).
+_NO_SIGN_OF_LEARNING = 0.25
 # Values per prediction batch: bounds the activations held at once (a raw
 # 3-second segment at 22 kHz is 66k samples, an MFCC matrix about 2k).
 _PREDICT_VALUES = 2**20
@@ -174,7 +180,7 @@ class KerasAudioClassifier(KerasClassifier):
     # scikeras discovers parameters from ``__dict__`` and prints them one per
     # line; the families declare them in ``__init__`` instead, as scikit-learn
     # expects, so restore scikit-learn's behaviour.
-    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
+    _get_param_names = classmethod(constructor_param_names)
     __repr__ = BaseEstimator.__repr__
 
     def set_params(self, **params):
@@ -451,9 +457,11 @@ class KerasAudioClassifier(KerasClassifier):
             ``MIN_VALIDATION_CLIPS_PER_CLASS`` (3) clips of a class: the fit
             then trains all ``epochs`` on every clip, without early stopping.
         sklearn.exceptions.ConvergenceWarning
-            When the fitted network predicts one class for nearly all
-            training clips, or its validation loss was best at the first
-            epoch judged.
+            When the fitted network predicts one class for nearly all the
+            clips it was trained on, when its validation accuracy is no better
+            than always answering the most frequent validation class (as far
+            as chance can tell), or when its validation loss was best after
+            the first epoch.
         """
         params = self._check_params()
         # A refit that fails half-way must not leave the previous model looking fitted.
@@ -521,7 +529,10 @@ class KerasAudioClassifier(KerasClassifier):
         majority = None
         if monitor is not None:
             majority = (np.bincount(y_encoded[validation]).max(), len(validation))
-        self._warn_if_not_converged(X, y_encoded, weights, params, majority)
+        self._warn_if_not_converged(
+            X[train], y_encoded[train], None if weights is None else weights[train],
+            params, majority,
+        )  # fmt: skip
         return self
 
     def _validation_split(self, y, groups, classes, fraction, rng):
@@ -532,6 +543,15 @@ class KerasAudioClassifier(KerasClassifier):
             train, validation = stratified_split(y, fraction, rng)
         else:
             train, validation = group_split(y, groups, fraction, rng)
+        if groups is not None and len(validation) == 0:
+            warnings.warn(
+                f"{type(self).__name__}: every clip is in one group, so no validation split "
+                f"can hold out a whole group. Training all {self.epochs} epochs on every clip "
+                "instead, without early stopping.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return np.arange(len(y)), np.array([], dtype=int)
         counts = np.bincount(y[validation], minlength=len(classes))
         if counts.min() < MIN_VALIDATION_CLIPS_PER_CLASS:
             scarce = classes[np.argmin(counts)]
@@ -554,8 +574,7 @@ class KerasAudioClassifier(KerasClassifier):
         rows = X_val[mask] if segmented else X_val
         return ValidationLogs(
             rows, y[clips], None if weights is None else weights[clips],
-            _predict_batch_size(rows), mask=mask,
-            how=_params.check_choice(self, "aggregate", _AGGREGATES),
+            _predict_batch_size(rows), mask=mask, how=self.aggregate,
         )  # fmt: skip
 
     def _early_stopping(self, params, monitor):
@@ -640,9 +659,9 @@ class KerasAudioClassifier(KerasClassifier):
         prior = float(np.average(y == top, weights=weights))
         if share >= _COLLAPSE_SHARE and prior < _COLLAPSE_SHARE:
             warnings.warn(
-                f"{name} predicts class {_plain(self.classes_[top])!r} for {share:.0%} of its "
-                f"training clips (its share of the labels: {prior:.0%}): the network has not "
-                f"learned to tell the classes apart after {self.n_epochs_} epochs. {hint}",
+                f"{name} predicts class {_plain(self.classes_[top])!r} for {share:.0%} of the "
+                f"clips it was trained on (its share of the labels: {prior:.0%}): the network "
+                f"has not learned to tell the classes apart after {self.n_epochs_} epochs. {hint}",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -655,7 +674,9 @@ class KerasAudioClassifier(KerasClassifier):
             # One-sided binomial test: could always answering the most frequent
             # validation class have scored this well by chance?
             p_value = binomtest(round(accuracy * n_val), n_val, majority, "greater").pvalue
-            if p_value > 0.05:
+            # Not a significance test of learning (small validation sets could
+            # not pass one): a warning only when chance explains the figure well.
+            if p_value > _NO_SIGN_OF_LEARNING:
                 warnings.warn(
                     f"{name}: the validation accuracy of the weights kept (epoch {kept + 1}) is "
                     f"{accuracy:.0%} on {n_val} clips, not better than always answering the most "
@@ -665,16 +686,14 @@ class KerasAudioClassifier(KerasClassifier):
                     stacklevel=3,
                 )
                 return
-        if self.best_epoch_ is not None and self.best_epoch_ == params["min_epochs"] + 1:
-            if self.n_epochs_ > self.best_epoch_:
-                warnings.warn(
-                    f"{name}: the validation loss was best at epoch {self.best_epoch_}, the "
-                    f"first one judged (min_epochs={params['min_epochs']}), and never improved "
-                    f"in the {self.n_epochs_ - self.best_epoch_} epochs after; the weights of "
-                    f"epoch {self.best_epoch_} are kept. {hint}",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+        if self.best_epoch_ == 1 and self.n_epochs_ > 1:
+            warnings.warn(
+                f"{name}: the validation loss was best after the first epoch and never "
+                f"improved in the {self.n_epochs_ - 1} epochs after; the weights of epoch 1 "
+                f"are kept (min_epochs={params['min_epochs']}). {hint}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _examples(self, X, y, weights, clips, segmented):
         """Rows, labels and weights of the given clips, one row per real example."""

@@ -169,7 +169,8 @@ def group_split(y, groups, fraction, rng):
     would train too long. The validation clips are one fold of
     scikit-learn's ``StratifiedGroupKFold`` with about ``1 / fraction``
     folds (so about ``fraction`` of the clips), stratified as far as the
-    groups allow.
+    groups allow. With fewer groups than folds, one group in ``n_groups`` is
+    held out (a half with two groups, a third with three).
 
     Parameters
     ----------

@@ -41,8 +41,8 @@ input_noise : float, default={input_noise}
         them is often a network predicting one class.
     lr_schedule : {{"auto", "constant", "cosine", "plateau"}}, default="auto"
         How the learning rate changes during training: "plateau" halves it
-        when the validation loss has not improved for ``patience // 2``
-        epochs; "cosine" decays it to 0 over ``epochs`` (for a fixed budget);
+        when the validation loss has not improved for ``max(1, patience // 2)``
+        epochs (the training loss without a validation split); "cosine" decays it to 0 over ``epochs`` (for a fixed budget);
         "auto" is "plateau" with early stopping and "cosine" without.
     mixup : float, default=0.0
         Mixup (Zhang et al., 2018) in training only: each training example

@@ -28,11 +28,12 @@ goes back only when its fit ended normally.
 import collections
 import contextlib
 import json
-import random
 import threading
 
 import keras
 import numpy as np
+
+from ._training import seeded_build
 
 __all__ = ["reusable_trainer", "clear_trainer_cache", "cached_trainer_count"]
 
@@ -95,18 +96,16 @@ def _key(model, *, weighted):
 
 
 def _new_trainer(build):
-    """A second copy of the network, built without consuming the seeded RNG.
+    """A second copy of the network, built without consuming anyone's random draws.
 
     Building draws initial weights and seed-generator seeds from Python's
-    ``random``; restoring its state keeps a first fit (which builds a
-    trainer) and a later one (which reuses it) on the same random sequence.
-    Their values do not matter: ``_load_state`` overwrites them.
+    ``random``; ``seeded_build`` (unseeded here) builds under the lock that
+    seeded builds in other threads hold, and restores the state, so that a
+    first fit (which builds a trainer) and a later one (which reuses it) run
+    on the same random sequence. The values drawn do not matter:
+    ``_load_state`` overwrites them.
     """
-    state = random.getstate()
-    try:
-        return build()
-    finally:
-        random.setstate(state)
+    return seeded_build(build, None)
 
 
 def _load_state(source, trainer):

@@ -13,7 +13,7 @@ sequence. Instead:
   built, under a lock, and restores the caller's state afterwards;
 * :func:`training_batches` shuffles with an explicit, per-fit seed in the
   ``tf.data`` pipeline (an op-level seed: TensorFlow's global seed is never
-  read or set).
+  set, and read only by an unseeded fit, ``random_state=None``).
 
 Dropout and noise layers then run from their own seed generators, whose
 states are variables of the network: a fit is repeatable under its
@@ -146,8 +146,9 @@ def training_batches(X, y, sample_weight, batch_size, seed, mixup=0.0):
 
     batches = tf.data.Dataset.zip(order, data).map(gather)
     if mixup:
-        # One pair of stateless seeds per batch, from a seeded stream.
-        seeds = tf.data.Dataset.random(seed=seed).batch(2)
+        # One pair of stateless seeds per batch, from a seeded stream that
+        # moves on at every epoch (new weights and partners each epoch).
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         batches = tf.data.Dataset.zip(batches, seeds).map(
             lambda batch, pair: _mix(batch, pair, float(mixup))
         )

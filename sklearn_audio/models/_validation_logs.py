@@ -61,7 +61,8 @@ class ValidationLogs(keras.callbacks.Callback):
     For segmented clips the figures are those of ``predict_proba``: the
     loss is ``-log`` of the clip's mean segment probability for its label,
     the accuracy that of the clip's aggregate, as the user's predictions
-    will be judged. Early stopping on segment rows would favour a network
+    will be judged (except that a training-only augmenter upstream leaves
+    its copies among a held-out clip's segments). Early stopping on segment rows would favour a network
     that is confidently right on most segments of few clips.
     """
 

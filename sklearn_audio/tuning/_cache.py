@@ -35,13 +35,17 @@ def _inner_has(method):
 
 
 def _augments_at_fit(transformer):
-    """Whether ``transformer`` is, or a Pipeline of it holds, a WaveformAugmenter."""
+    """Whether ``transformer`` is or holds (at any depth of its parameters) a WaveformAugmenter."""
     from ..augment import WaveformAugmenter
 
     if isinstance(transformer, WaveformAugmenter):
         return True
-    steps = getattr(transformer, "steps", None) or []
-    return any(_augments_at_fit(step) for _, step in steps)
+    if not hasattr(transformer, "get_params"):
+        return False
+    return any(
+        isinstance(value, WaveformAugmenter)
+        for value in transformer.get_params(deep=True).values()
+    )
 
 
 class CachedTransformer(TransformerMixin, BaseEstimator):
