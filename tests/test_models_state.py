@@ -190,12 +190,28 @@ def test_a_fit_leaves_the_random_generators_as_found():
     tf.random.set_seed(123)
     random.seed(5)
     np.random.seed(7)
-    make(**TRACED).fit(X, y)
-    # TensorFlow's global seed is neither reset to the estimator's seed nor
-    # advanced; Python's and NumPy's generators neither.
-    assert_array_equal(tf.random.uniform([3]).numpy(), expected_tf)
-    assert random.random() == expected_py
-    assert np.random.random() == expected_np
+    try:
+        make(**TRACED).fit(X, y)
+        # TensorFlow's global seed is neither reset to the estimator's seed nor
+        # advanced; Python's and NumPy's generators neither.
+        assert_array_equal(tf.random.uniform([3]).numpy(), expected_tf)
+        assert random.random() == expected_py
+        assert np.random.random() == expected_np
+    finally:
+        tf.random.set_seed(None)
+
+
+def test_a_seeded_fit_does_not_depend_on_the_users_tensorflow_seed():
+    make, shape = FAMILIES["dense"]
+    X, y = make_data(shape)
+    results = []
+    try:
+        for user_seed in (1, 2):
+            tf.random.set_seed(user_seed)
+            results.append(make(**dict(TRACED, mixup=0.2)).fit(X, y).predict_proba(X))
+    finally:
+        tf.random.set_seed(None)
+    assert_array_equal(results[0], results[1])
 
 
 def test_fits_in_two_threads_equal_fits_in_one():

@@ -15,7 +15,10 @@ from sklearn_audio.tuning import AudioOptunaSearchCV, CachedTransformer, search_
 models = pytest.importorskip("sklearn_audio.models")
 
 pytestmark = pytest.mark.slow
-TINY = dict(epochs=2, batch_size=32, random_state=0, verbose=0)
+# 18 training clips per fold (6 per class): half held out gives 3 validation
+# clips per class, the fewest the classifiers validate on (below that they
+# train without a validation split, and pruning would have no val_loss).
+TINY = dict(epochs=2, batch_size=32, validation_fraction=0.5, random_state=0, verbose=0)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,7 @@ def test_pruned_trial_stops_at_its_first_epoch(frames):
 
 def test_no_pruning_without_validation_data(frames):
     X, y = frames
-    clf = models.DenseClassifier(validation_fraction=0.0, early_stopping=False, **TINY)
+    clf = models.DenseClassifier(early_stopping=False, **dict(TINY, validation_fraction=0.0))
     with pytest.raises(ValueError, match="validation_fraction=0"):
         AudioOptunaSearchCV(clf, {"learning_rate": [1e-3]}, pruning=True).fit(X.mean(1), y)
 

@@ -90,6 +90,8 @@ _COLLAPSE_SHARE = 0.9
 # p = 0.35), while networks that learned, even on tiny validation sets,
 # stay below it (5 of 6 clips on a binary task: p = 0.11).
 _NO_SIGN_OF_LEARNING = 0.25
+# Training clips whose predictions the collapse check looks at.
+_COLLAPSE_CLIPS = 256
 # Values per prediction batch: bounds the activations held at once (a raw
 # 3-second segment at 22 kHz is 66k samples, an MFCC matrix about 2k).
 _PREDICT_VALUES = 2**20
@@ -529,9 +531,12 @@ class KerasAudioClassifier(KerasClassifier):
         majority = None
         if monitor is not None:
             majority = (np.bincount(y_encoded[validation]).max(), len(validation))
+        # At most _COLLAPSE_CLIPS training clips, evenly spread: the check
+        # needs the share of one class, not every prediction.
+        sample = train[:: max(1, -(-len(train) // _COLLAPSE_CLIPS))]
         self._warn_if_not_converged(
-            X[train], y_encoded[train], None if weights is None else weights[train],
-            params, majority,
+            X[sample], segmented, y_encoded[sample],
+            None if weights is None else weights[sample], params, majority,
         )  # fmt: skip
         return self
 
@@ -636,7 +641,7 @@ class KerasAudioClassifier(KerasClassifier):
             trainer.run_eagerly = False
             return fit(trainer)
 
-    def _warn_if_not_converged(self, X, y, weights, params, majority):
+    def _warn_if_not_converged(self, X, segmented, y, weights, params, majority):
         """ConvergenceWarning naming the cause when the fit has visibly failed.
 
         Three causes, checked in order: the network predicts one class for
@@ -651,7 +656,7 @@ class KerasAudioClassifier(KerasClassifier):
             "or check that the features separate the classes (e.g. a DenseClassifier on "
             "MFCCTransformer(output='stats'))."
         )
-        predicted = np.argmax(self.predict_proba(X), axis=1)
+        predicted = np.argmax(self._clip_proba(X, segmented, params["aggregate"]), axis=1)
         top = np.bincount(predicted, minlength=self.n_classes_).argmax()
         share = float(np.mean(predicted == top))
         # The share of the labels the weights give that class: a network
@@ -793,6 +798,10 @@ class KerasAudioClassifier(KerasClassifier):
         check_is_fitted(self)
         how = _params.check_choice(self, "aggregate", _AGGREGATES)
         X, segmented = self._check_X(X, reset=False)
+        return self._clip_proba(X, segmented, how)
+
+    def _clip_proba(self, X, segmented, how):
+        """Clip probabilities of checked input: segments aggregated, rows normalised."""
         if segmented:
             mask = real_segments(X, self._example_ndim())
             proba = aggregate(self._predict_examples(X[mask]), mask, how)

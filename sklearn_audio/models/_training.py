@@ -11,9 +11,9 @@ sequence. Instead:
 
 * :func:`seeded_build` seeds Python's ``random`` only while the network is
   built, under a lock, and restores the caller's state afterwards;
-* :func:`training_batches` shuffles with an explicit, per-fit seed in the
-  ``tf.data`` pipeline (an op-level seed: TensorFlow's global seed is never
-  set, and read only by an unseeded fit, ``random_state=None``).
+* :func:`training_batches` shuffles (and draws mixup's weights) with a
+  NumPy generator of its own, seeded per fit, feeding the ``tf.data``
+  pipeline: TensorFlow's global seed is neither set nor read.
 
 Dropout and noise layers then run from their own seed generators, whose
 states are variables of the network: a fit is repeatable under its
@@ -89,7 +89,8 @@ def training_batches(X, y, sample_weight, batch_size, seed, mixup=0.0):
 
     The arrays enter the pipeline once (``from_tensors``, not as graph
     constants) and each batch gathers its rows, so nothing is copied per
-    epoch and no shuffle buffer holds the data twice.
+    epoch and no shuffle buffer holds the data twice. Only the batches' row
+    indices come from Python, one small array per step.
 
     With ``mixup > 0`` every batch is mixed (Zhang et al., 2018): each
     example ``x_i`` becomes ``lam_i * x_i + (1 - lam_i) * x_j`` with ``j`` a
@@ -135,23 +136,33 @@ def training_batches(X, y, sample_weight, batch_size, seed, mixup=0.0):
         sample_weight = np.ones(len(X), dtype=np.float32)
     arrays = (X, y) if sample_weight is None else (X, y, np.asarray(sample_weight, np.float32))
     data = tf.data.Dataset.from_tensors(arrays).repeat()
-    order = (
-        tf.data.Dataset.range(len(X))
-        .shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
+    n_batches = -(-len(X) // batch_size)
+    # The order (and the mixing seeds) come from a NumPy generator that moves
+    # on at every epoch: TensorFlow's own seeded ops would also read its global
+    # seed, so a user's tf.random.set_seed would change a seeded fit.
+    rng = np.random.default_rng(seed)
+
+    def epoch():
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            indices = order[start : start + batch_size]
+            yield (indices, rng.integers(0, 2**31 - 1, size=2)) if mixup else indices
+
+    index_spec = tf.TensorSpec([None], tf.int64)
+    signature = (index_spec, tf.TensorSpec([2], tf.int64)) if mixup else index_spec
+    order = tf.data.Dataset.from_generator(epoch, output_signature=signature).apply(
+        tf.data.experimental.assert_cardinality(n_batches)
     )
 
     def gather(indices, arrays):
         return tuple(tf.gather(a, indices) for a in arrays)
 
-    batches = tf.data.Dataset.zip(order, data).map(gather)
     if mixup:
-        # One pair of stateless seeds per batch, from a seeded stream that
-        # moves on at every epoch (new weights and partners each epoch).
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        batches = tf.data.Dataset.zip(batches, seeds).map(
-            lambda batch, pair: _mix(batch, pair, float(mixup))
+        batches = tf.data.Dataset.zip(order, data).map(
+            lambda pair, arrays: _mix(gather(pair[0], arrays), pair[1], float(mixup))
         )
+    else:
+        batches = tf.data.Dataset.zip(order, data).map(gather)
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
