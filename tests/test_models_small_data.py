@@ -6,7 +6,11 @@ Before this round's changes the default CNN's early stopping judged a
 validation split of 4 clips: with ``random_state=1`` it stopped at epoch 12,
 kept a network answering one instrument for 14 of the 16 test clips, and
 scored 1 in 16. Now the split is too small to stop on, so the fit trains its
-full budget on every clip (and says so).
+full budget on every clip (and says so). That alone was not enough: batch
+normalisation's moving statistics, at Keras's momentum of 0.99, were still
+far from the training statistics after those 200 steps, and the network
+classified its own training clips at 0.42 to 0.82 (one instrument for up to
+13 of 16 test clips). At momentum 0.9 it fits them all.
 """
 
 import numpy as np
@@ -44,10 +48,12 @@ def test_default_cnn_on_56_instrument_clips_does_not_collapse(instruments, seed)
     X_train, y_train, X_test, y_test = instruments
     with pytest.warns(UserWarning, match="too few to stop on"):
         clf = CNNClassifier(random_state=seed).fit(X_train, y_train)
+    # In inference mode the network classifies the clips it was trained on.
+    assert np.mean(clf.predict(X_train) == y_train) >= 0.9
     predicted = clf.predict(X_test)
     top_share = np.unique(predicted, return_counts=True)[1].max() / len(predicted)
-    assert top_share <= 0.5, f"one instrument for {top_share:.0%} of the test clips"
-    # Chance is 1 in 8; the notebook of the seed course scores about 0.9 with
-    # 32 training clips per instrument, this has 5.
-    assert np.mean(predicted == y_test) >= 0.25
+    assert top_share <= 0.4, f"one instrument for {top_share:.0%} of the test clips"
+    # Chance is 1 in 8 (0.69 to 0.875 measured over seeds 0-4); the notebook of
+    # the seed course scores about 0.9 with 32 training clips per instrument.
+    assert np.mean(predicted == y_test) >= 0.5
     assert clf.n_epochs_ == clf.epochs and clf.best_epoch_ is None
