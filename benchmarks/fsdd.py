@@ -299,6 +299,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="subset and few epochs: a smoke run")
     parser.add_argument("--models", default="cnn,lstm,dense", help="comma-separated subset")
     parser.add_argument("--skip-loso", action="store_true")
+    parser.add_argument("--skip-cost", action="store_true", help="skip sections 3 and 4")
     args = parser.parse_args()
     kinds = [k for k in args.models.split(",") if k]
 
@@ -318,9 +319,12 @@ def main():
     official_split(data, kinds, quick_epochs)
     if not args.skip_loso:
         leave_one_speaker_out(data, quick_epochs, folds=2 if args.quick else 6)
-    F_train, y_train = overhead(data, epochs=2 if args.quick else 5, repeats=1 if args.quick else 3)
-    # Two epochs of 17 steps: past the eager-step limit, so every fit traces graphs.
-    memory(F_train, y_train, n_fits=5 if args.quick else 20, epochs=2)
+    if not args.skip_cost:
+        F_train, y_train = overhead(
+            data, epochs=2 if args.quick else 5, repeats=1 if args.quick else 3
+        )
+        # Two epochs of 17 steps: past the eager-step limit, so every fit traces graphs.
+        memory(F_train, y_train, n_fits=5 if args.quick else 20, epochs=2)
     if args.quick:
         print("\n(quick run: figures are a smoke test, not the benchmark)")
 
