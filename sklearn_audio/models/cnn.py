@@ -15,14 +15,6 @@ _CONV = ("1d", "2d")
 # MFCC image; raw waveforms carry far more samples than an MFCC has frames.
 _DEFAULT_POOL = {"2d": 2, "1d": 4}
 
-# Keras's default momentum, 0.99, leaves the moving statistics that inference
-# uses far from the training statistics after the few hundred steps a small
-# data set gives (0.99**200 = 0.13 of the initial values remain): on 40
-# instrument clips the fitted CNN then classified its own training clips at
-# 0.42-0.82 and answered one class for up to 81 % of the test clips. At 0.9
-# they track within tens of steps (benchmarks/defaults.py, models guide).
-_BN_MOMENTUM = 0.9
-
 
 class CNNClassifier(KerasAudioClassifier):
     """Convolutional network classifier for MFCC matrices or raw waveforms.
@@ -50,10 +42,12 @@ class CNNClassifier(KerasAudioClassifier):
         Max-pooling window (and stride) of each block; ``None`` means 2 for
         ``"2d"`` and 4 for ``"1d"``.
     batch_norm : bool, default=True
-        Batch normalisation after each pooling layer, with a momentum of 0.9
-        for its moving statistics (Keras's 0.99 leaves them far from the
-        training statistics after the few hundred steps of a small data set,
-        and the fitted network then fails even on its training clips).
+        Batch normalisation after each pooling layer. Its moving statistics
+        average about the last epoch's batches (momentum ``1 - 1 /
+        steps_per_epoch``, between 0.9 and 0.99): Keras's fixed 0.99 leaves
+        them far from the training statistics after the few hundred steps of
+        a small data set, and the fitted network then fails even on its
+        training clips.
     dense_units : int or None, default=64
         Units of the dense layer after the blocks; ``None`` omits it.
     {common_parameters}
@@ -214,7 +208,7 @@ class CNNClassifier(KerasAudioClassifier):
             )(x)  # fmt: skip
             x = pooling(pool, padding="same")(x)
             if self.batch_norm:
-                x = layers.BatchNormalization(momentum=_BN_MOMENTUM)(x)
+                x = layers.BatchNormalization()(x)
         x = layers.Flatten()(x)
         if self.dense_units is not None:
             x = layers.Dense(
