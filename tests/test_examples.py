@@ -142,7 +142,7 @@ def test_music_genre_on_a_synthetic_gtzan_layout(data_root, tmp_path):
             clip = tone(base * (1 + 0.05 * k), seconds=4.0, sr=8000)
             sf.write(folder / f"{genre}.{k:05d}.wav", clip + 0.01 * rng.standard_normal(len(clip)),
                      8000)
-    out = _run_example("music_genre_gtzan.py", str(tmp_path / "gtzan"), "--epochs", "6",
+    out = _run_example("music_genre_gtzan.py", str(tmp_path / "gtzan"), "--epochs", "20",
                        "--sr", "8000", "--segment-seconds", "1", cwd=tmp_path, data_root=data_root)
     # 10 songs split 80/20; 4-s songs in 1-s segments.
     assert _find(r"^(\d+) training and (\d+) test songs; features \((\d+), ", out) == [8, 2, 4]
