@@ -197,3 +197,10 @@ def test_mixup_draws_new_weights_every_epoch_and_the_same_ones_under_a_seed():
     assert not np.allclose(first[0], second[0])  # afresh each epoch
     again = two_epochs()
     assert_array_equal(np.concatenate(first), np.concatenate(again[0]))  # seeded
+
+
+def test_one_group_cannot_be_held_out_and_the_warning_says_so():
+    X, y = separable(n_per_class=20)
+    with pytest.warns(UserWarning, match="every clip is in one group"):
+        est = dense(epochs=3).fit(X, y, groups=np.zeros(len(y)))
+    assert "val_loss" not in est.history_ and est.n_epochs_ == 3

@@ -575,28 +575,31 @@ class KerasAudioClassifier(KerasClassifier):
         else:
             train, validation = group_split(y, groups, fraction, rng)
         if groups is not None and len(validation) == 0:
-            warnings.warn(
-                f"{type(self).__name__}: every clip is in one group, so no validation split "
-                f"can hold out a whole group. Training all {self.epochs} epochs on every clip "
-                "instead, without early stopping.",
-                UserWarning,
-                stacklevel=3,
-            )
-            return np.arange(len(y)), np.array([], dtype=int)
+            return self._without_validation(
+                len(y), "every clip is in one group, so no validation split can hold out a "
+                "whole group."
+            )  # fmt: skip
         counts = np.bincount(y[validation], minlength=len(classes))
         if counts.min() < MIN_VALIDATION_CLIPS_PER_CLASS:
             scarce = classes[np.argmin(counts)]
-            warnings.warn(
-                f"{type(self).__name__}: validation_fraction={fraction} holds out only "
-                f"{counts.min()} clip(s) of class {_plain(scarce)!r} (fewer than "
-                f"{MIN_VALIDATION_CLIPS_PER_CLASS}), too few to stop on. Training all "
-                f"{self.epochs} epochs on every clip instead, without early stopping. "
+            return self._without_validation(
+                len(y),
+                f"validation_fraction={fraction} holds out only {counts.min()} clip(s) of class "
+                f"{_plain(scarce)!r} (fewer than {MIN_VALIDATION_CLIPS_PER_CLASS}), too few to "
+                "stop on.",
                 "Raise validation_fraction, or set it to 0 to silence this.",
-                UserWarning,
-                stacklevel=3,
             )
-            return np.arange(len(y)), np.array([], dtype=int)
         return train, validation
+
+    def _without_validation(self, n_clips, reason, advice=""):
+        """Say why there is no validation split; return every clip for training."""
+        warnings.warn(
+            f"{type(self).__name__}: {reason} Training all {self.epochs} epochs on every clip "
+            f"instead, without early stopping. {advice}".rstrip(),
+            UserWarning,
+            stacklevel=4,
+        )
+        return np.arange(n_clips), np.array([], dtype=int)
 
     def _validation_monitor(self, X, y, weights, clips, segmented):
         """The callback computing clip-level ``val_loss`` and ``val_accuracy``."""
