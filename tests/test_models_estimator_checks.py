@@ -14,7 +14,6 @@ Every check fits a network (about a second each), so the settings are tiny.
 """
 
 import keras
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_audio.models import CNNClassifier, DenseClassifier, LSTMClassifier

@@ -147,6 +147,15 @@ class _Normalization(keras.layers.Normalization):
         return (inputs - keras.ops.cast(mean, inputs.dtype)) / keras.ops.cast(scale, inputs.dtype)
 
 
+def _byte_order(rows):
+    """Indices that sort the rows by their bytes (stable): a canonical order."""
+    if len(rows) == 0:
+        return np.arange(0)
+    as_bytes = np.ascontiguousarray(rows).reshape(len(rows), -1).view(np.uint8)
+    keys = as_bytes.view(np.dtype((np.void, as_bytes.shape[1]))).ravel()
+    return np.argsort(keys, kind="stable")
+
+
 def _predict_batch_size(rows):
     """Examples per forward pass: bounds the activations held at once."""
     size = int(np.prod(rows.shape[1:]))
@@ -796,10 +805,7 @@ class KerasAudioClassifier(KerasClassifier):
         probabilities do not depend on the order the caller gave the rows in.
         """
         batch = _predict_batch_size(rows)
-        rows = np.ascontiguousarray(rows)
-        order = np.argsort(rows.reshape(len(rows), -1).view(np.uint8).view(
-            np.dtype((np.void, rows[0].nbytes))
-        ).ravel(), kind="stable") if len(rows) else np.arange(0)  # fmt: skip
+        order = _byte_order(rows)
         canonical = rows[order]
         # Calling the model directly runs eagerly: no graph to trace, and nothing
         # is cached on the estimator (predict leaves its __dict__ unchanged).

@@ -30,7 +30,6 @@ import contextlib
 import json
 import threading
 
-import keras
 import numpy as np
 
 from ._training import seeded_build
