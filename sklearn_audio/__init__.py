@@ -16,12 +16,16 @@ _LAZY = {
     "load_audio": "sklearn_audio.io",
     "RawSegmenter": "sklearn_audio.segment",
     "WaveformAugmenter": "sklearn_audio.augment",
+    "StreamingPipeline": "sklearn_audio._streaming",
     "MFCCTransformer": "sklearn_audio.features",
     "MelSpectrogramTransformer": "sklearn_audio.features",
     "CNNClassifier": "sklearn_audio.models",
     "LSTMClassifier": "sklearn_audio.models",
     "DenseClassifier": "sklearn_audio.models",
     "AudioFileError": "sklearn_audio.exceptions",
+    "MusicnnTransformer": "sklearn_audio.pretrained",
+    "save_model": "sklearn_audio.persistence",
+    "load_model": "sklearn_audio.persistence",
 }
 
 __all__ = sorted(_LAZY) + ["__version__", "config_context", "get_config", "set_config"]

@@ -4,11 +4,14 @@ import numbers
 import os
 
 import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
 __all__ = [
     "as_path_array",
+    "read_audio_input",
+    "thread_map",
     "check_finite",
     "check_n_jobs",
     "check_waveforms",
@@ -175,3 +178,57 @@ def set_input_features(estimator, X):
     for name in ("n_features_in_", "feature_names_in_"):
         if name in vars(estimator):
             delattr(estimator, name)
+
+
+def read_audio_input(X):
+    """Tell the audio input kinds of the data contract apart, checked.
+
+    Returns ``(kind, data)``: ``"paths"`` (a 1-D array of file paths),
+    ``"segments"`` (a float32 ``(n_clips, n_segments, n_samples)`` array) or
+    ``"clips"`` (waveforms, 2-D or ragged, as :func:`check_waveforms`).
+    Features (4-D and more) are refused with a message saying so.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_audio._validation import read_audio_input
+    >>> read_audio_input(["a.wav", "b.flac"])[0]
+    'paths'
+    >>> read_audio_input(np.zeros((2, 3, 100)))[0]
+    'segments'
+    >>> read_audio_input(np.zeros((2, 100)))[0]
+    'clips'
+    """
+    if is_path_array(X):
+        return "paths", as_path_array(X)
+    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 3:
+        X = check_array(X, dtype=(np.float32, np.float64), allow_nd=True,
+                        ensure_all_finite=False)  # fmt: skip
+        for i, clip in enumerate(X):
+            check_finite(clip, i)
+        return "segments", X.astype(np.float32, copy=False)
+    if isinstance(X, np.ndarray) and X.ndim > 3:
+        raise ValueError(
+            f"Expected waveforms (n_clips, n_samples), segments (n_clips, n_segments, "
+            f"n_samples), a ragged object array or a 1-D array of paths; got an array of "
+            f"shape {X.shape}. (Features are not accepted: this step computes them.)"
+        )
+    return "clips", check_waveforms(X)
+
+
+def thread_map(n_jobs, function, items):
+    """``[function(item) for item in items]``, on ``n_jobs`` threads when asked.
+
+    Decoding, resampling and NumPy/SciPy's FFT release the GIL, so threads
+    scale without copying audio between processes.
+
+    Examples
+    --------
+    >>> from sklearn_audio._validation import thread_map
+    >>> thread_map(2, len, ["ab", "c", ""])
+    [2, 1, 0]
+    """
+    items = list(items)
+    if effective_n_jobs(n_jobs) == 1 or len(items) < 2:
+        return [function(item) for item in items]
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(function)(item) for item in items)

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .io import AUDIO_EXTENSIONS
+from .exceptions import AudioFileError
+from .io import AUDIO_EXTENSIONS, audio_duration
 
 __all__ = ["get_data_home", "load_audio_folder", "load_fsdd", "load_gtzan"]
 
@@ -128,6 +129,42 @@ def _class_folders(root):
     return [entry for entry in _visible(root.iterdir()) if entry.is_dir()]
 
 
+def _audio_files(folder, extensions):
+    """Audio files under ``folder`` at any depth, sorted by their path relative to it.
+
+    Hidden files and everything inside hidden folders are skipped; so are
+    symbolic links to folders (``rglob`` does not follow them), which could
+    otherwise loop.
+    """
+    found = []
+    for entry in folder.rglob("*"):
+        relative = entry.relative_to(folder).parts
+        if any(part.startswith(".") for part in relative):
+            continue
+        if entry.suffix.lower() in extensions and entry.is_file():
+            found.append((relative, entry))
+    return [entry for _, entry in sorted(found, key=lambda item: item[0])]
+
+
+def _unreadable_reason(path):
+    """Why ``path`` cannot be read, from its header alone, or None when it can.
+
+    What :func:`~sklearn_audio.io.audio_duration` checks: the file is not
+    empty (0 bytes), its header announces no more audio than the file holds
+    (WAV, AIFF, AU), and soundfile, or else audioread, opens it. Nothing is
+    decoded, so a file whose audio data is corrupt past a valid header still
+    passes.
+    """
+    try:
+        audio_duration(path)
+    except (AudioFileError, OSError) as exc:  # OSError: permission denied, vanished
+        return str(exc)
+    return None
+
+
+_ON_UNREADABLE = ("raise", "skip")
+
+
 def _normalise_extensions(extensions):
     if extensions is None:
         return AUDIO_EXTENSIONS
@@ -143,13 +180,14 @@ def _normalise_extensions(extensions):
     return frozenset(normalised)
 
 
-def load_audio_folder(root, extensions=None, *, return_X_y=False):
-    """Load a folder-per-class data set: ``root/<class>/<file>``.
+def load_audio_folder(root, extensions=None, *, return_X_y=False, on_unreadable="raise"):
+    """Load a folder-per-class data set: ``root/<class>/.../<file>``.
 
     Every visible sub-folder of ``root`` is a class and every audio file
-    directly inside it (no deeper) an example of that class. Files at the
-    top level of ``root`` (a README, a license) and hidden files are ignored.
-    A single class is accepted.
+    inside it, at any depth (``root/drums/snare/1.wav`` is a ``drums``
+    example), an example of that class. Files at the top level of ``root``
+    (a README, a license) and hidden files and folders are ignored. A single
+    class is accepted.
 
     Parameters
     ----------
@@ -162,6 +200,19 @@ def load_audio_folder(root, extensions=None, *, return_X_y=False):
         :data:`sklearn_audio.io.AUDIO_EXTENSIONS`.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of the Bunch.
+    on_unreadable : {"raise", "skip"}, default="raise"
+        ``"raise"`` lists the files without opening them, so listing costs
+        nothing; a file that cannot be read raises
+        :class:`~sklearn_audio.exceptions.AudioFileError`, naming it, when
+        it is decoded. ``"skip"`` reads every file's header now (what
+        :func:`~sklearn_audio.io.audio_duration` reads) and leaves out the
+        files that cannot be read: empty (0-byte) files, files neither
+        soundfile nor audioread can open (not audio, or corrupt headers),
+        WAV, AIFF and AU files shorter than their header announces, and
+        files the operating system refuses to open. They are listed in the
+        Bunch's ``unreadable``. Audio data that is corrupt after a valid
+        header is only found when decoded (see
+        :class:`~sklearn_audio.AudioLoader`'s ``on_unreadable``).
 
     Returns
     -------
@@ -169,14 +220,18 @@ def load_audio_folder(root, extensions=None, *, return_X_y=False):
         With attributes:
 
         filenames : ndarray of str, shape (n_files,)
-            Absolute paths, sorted by class then file name, so the order is
-            the same on every machine.
+            Absolute paths, sorted by class then path within the class
+            folder, so the order is the same on every machine.
         target : ndarray of str, shape (n_files,)
             The class (sub-folder name) of each file.
         target_names : ndarray of str, shape (n_classes,)
             The classes, sorted.
         DESCR : str
             A summary: the folder and the number of files per class.
+        unreadable : list of dict
+            Only with ``on_unreadable="skip"``: the files left out, as
+            ``{"file": str, "reason": str}``, in listing order (empty when
+            every file can be read).
     (filenames, target) : tuple
         When ``return_X_y=True``.
 
@@ -187,8 +242,9 @@ def load_audio_folder(root, extensions=None, *, return_X_y=False):
     NotADirectoryError
         If ``root`` is a file.
     ValueError
-        If ``root`` has no class sub-folders, or a class folder holds no
-        audio file (the message names it).
+        If ``root`` has no class sub-folders, a class folder holds no audio
+        file, or (``on_unreadable="skip"``) none it holds can be read; the
+        message names the folder. Also for an invalid ``on_unreadable``.
 
     See Also
     --------
@@ -209,7 +265,21 @@ def load_audio_folder(root, extensions=None, *, return_X_y=False):
     (['cat', 'cat', 'dog', 'dog'], ['cat', 'dog'])
     >>> os.path.relpath(data.filenames[0], root)  # doctest: +SKIP
     'cat/0.wav'
+
+    Files in sub-folders of a class folder belong to that class; files that
+    cannot be read can be left out and listed:
+
+    >>> os.mkdir(os.path.join(root, "dog", "puppies"))
+    >>> soundfile.write(os.path.join(root, "dog", "puppies", "p.wav"), np.zeros(800), 8000)
+    >>> open(os.path.join(root, "cat", "broken.wav"), "wb").close()  # 0 bytes
+    >>> data = load_audio_folder(root, on_unreadable="skip")
+    >>> data.target.tolist()
+    ['cat', 'cat', 'dog', 'dog', 'dog']
+    >>> [(os.path.basename(u["file"]), u["reason"].split(": ")[-1]) for u in data.unreadable]
+    [('broken.wav', 'the file is empty (0 bytes).')]
     """
+    if not (isinstance(on_unreadable, str) and on_unreadable in _ON_UNREADABLE):
+        raise ValueError(f"on_unreadable must be 'raise' or 'skip', got {on_unreadable!r}.")
     root = _check_root(root, "Audio folder")
     extensions = _normalise_extensions(extensions)
     folders = _class_folders(root)
@@ -218,27 +288,38 @@ def load_audio_folder(root, extensions=None, *, return_X_y=False):
             f"Audio folder {str(root)!r} has no class sub-folders; expected one folder per "
             "class, e.g. root/dog/bark1.wav and root/cat/meow1.wav."
         )
-    filenames, target, empty = [], [], []
+    filenames, target, empty, unreadable, all_unreadable = [], [], [], [], []
     for folder in folders:
-        files = [
-            entry
-            for entry in _visible(folder.iterdir())
-            if entry.suffix.lower() in extensions and entry.is_file()
-        ]
+        files = [str(f) for f in _audio_files(folder, extensions)]
         if not files:
             empty.append(str(folder))
-        filenames += [str(f) for f in files]
+        if on_unreadable == "skip":
+            reasons = [_unreadable_reason(f) for f in files]
+            unreadable += [{"file": f, "reason": r} for f, r in zip(files, reasons) if r]
+            if files and all(reasons):
+                all_unreadable.append(f"{str(folder)!r} ({len(files)} files, e.g. {reasons[0]})")
+            files = [f for f, r in zip(files, reasons) if r is None]
+        filenames += files
         target += [folder.name] * len(files)
     if empty:
         raise ValueError(
             f"No audio files (extensions {', '.join(sorted(extensions))}) in class "
             f"folder(s): {', '.join(map(repr, empty))}. Add files or remove the folder(s)."
         )
+    if all_unreadable:
+        raise ValueError(
+            "No readable audio file in class folder(s): "
+            f"{'; '.join(all_unreadable)}. Fix the files or remove the folder(s)."
+        )
     target = np.array(target)
     names, counts = np.unique(target, return_counts=True)
     summary = ", ".join(f"{name} ({count})" for name, count in zip(names, counts))
     descr = f"Audio folder {root}: {len(target)} files in {len(names)} classes: {summary}.\n"
     bunch = Bunch(filenames=np.array(filenames), target=target, target_names=names, DESCR=descr)
+    if on_unreadable == "skip":
+        bunch.unreadable = unreadable
+        if unreadable:
+            bunch.DESCR += f"{len(unreadable)} unreadable file(s) left out.\n"
     return _result(bunch, return_X_y)
 
 

@@ -31,3 +31,17 @@ class TruncatedAudioWarning(UserWarning):
     >>> issubclass(TruncatedAudioWarning, UserWarning)
     True
     """
+
+
+class UnreadableAudioWarning(UserWarning):
+    """A file :class:`~sklearn_audio.AudioLoader` could not read was replaced with silence.
+
+    Issued by ``AudioLoader(on_unreadable="skip")``; the message names the
+    file and says why it could not be read.
+
+    Examples
+    --------
+    >>> from sklearn_audio.exceptions import UnreadableAudioWarning
+    >>> issubclass(UnreadableAudioWarning, UserWarning)
+    True
+    """

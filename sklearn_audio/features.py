@@ -19,24 +19,15 @@ import warnings
 from functools import partial
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
 from scipy.signal import savgol_filter
 from sklearn.base import BaseEstimator, TransformerMixin
 from threadpoolctl import threadpool_limits
-from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat.sklearn import check_feature_names_in
 from ._spectral import LogMelEngine, n_frames_for_length
-from ._validation import (
-    as_path_array,
-    check_finite,
-    check_n_jobs,
-    check_waveforms,
-    is_path_array,
-    set_input_features,
-)
+from ._validation import check_n_jobs, read_audio_input, set_input_features, thread_map
 
 __all__ = ["MFCCTransformer", "MelSpectrogramTransformer"]
 
@@ -58,18 +49,6 @@ def _deltas(features, order):
         # Too few frames for a local polynomial fit; nearest-edge mode still gives finite deltas.
         return savgol_filter(features, 3, order, deriv=order, axis=-2, mode="nearest")
     return savgol_filter(features, width, order, deriv=order, axis=-2, mode="interp")
-
-
-def _map(n_jobs, function, items):
-    """``[function(item) for item in items]``, on ``n_jobs`` threads when asked.
-
-    NumPy and SciPy's FFT release the GIL, and so does decoding, so threads
-    scale without copying audio between processes.
-    """
-    items = list(items)
-    if effective_n_jobs(n_jobs) == 1 or len(items) < 2:
-        return [function(item) for item in items]
-    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(function)(item) for item in items)
 
 
 class _SpectralTransformer(TransformerMixin, BaseEstimator):
@@ -115,23 +94,6 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         self._check_extra_params()
 
     # -- input forms --------------------------------------------------------
-    def _read_input(self, X):
-        """Return ``(kind, data)``: kind is "paths", "clips" or "segments"."""
-        if is_path_array(X):
-            return "paths", as_path_array(X)
-        if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 3:
-            X = check_array(X, dtype=(np.float32, np.float64), allow_nd=True, ensure_all_finite=False)
-            for i, clip in enumerate(X):
-                check_finite(clip, i)
-            return "segments", X.astype(np.float32, copy=False)
-        if isinstance(X, np.ndarray) and X.ndim > 3:
-            raise ValueError(
-                f"Expected waveforms (n_clips, n_samples), segments (n_clips, n_segments, "
-                f"n_samples), a ragged object array or a 1-D array of paths; got an array of "
-                f"shape {X.shape}. (Features are not accepted: this step computes them.)"
-            )
-        return "clips", check_waveforms(X)
-
     def _clip_lengths(self, kind, data):
         if kind == "paths":
             from .io import audio_duration
@@ -158,7 +120,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
-        kind, data = self._read_input(X)
+        kind, data = read_audio_input(X)
         if self.n_frames is not None:
             self.n_frames_ = int(self.n_frames)
         elif self.output == "stats":
@@ -191,7 +153,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
             coefficient over the clip's frames, then its standard deviation.
         """
         check_is_fitted(self, "n_frames_")
-        kind, data = self._read_input(X)
+        kind, data = read_audio_input(X)
         engine = self._make_engine()
         # The per-block matrix products are small: BLAS threads only add wake-up latency
         # (up to 10x slower here); parallelism comes from n_jobs over clips instead.
@@ -208,7 +170,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         out = None
         for start in range(0, len(paths), _PATH_CHUNK):
             chunk = paths[start : start + _PATH_CHUNK]
-            clips = _map(self.n_jobs, lambda path: load_audio(path, sr=self.sr), chunk)
+            clips = thread_map(self.n_jobs, lambda path: load_audio(path, sr=self.sr), chunk)
             part = self._extract(engine, clips, names=chunk)
             if out is None:
                 # Filled chunk by chunk: only one chunk's raw audio and features exist at once.
@@ -227,7 +189,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
                     return np.zeros(2 * self.n_coefficients_, dtype=np.float32)
                 return self._stats(np.concatenate(frames))
 
-            return np.stack(_map(self.n_jobs, clip_stats, range(n_clips)))
+            return np.stack(thread_map(self.n_jobs, clip_stats, range(n_clips)))
         out = np.zeros(
             (n_clips * n_segments, self.n_frames_, self.n_coefficients_), dtype=np.float32
         )
@@ -248,7 +210,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
-        return np.stack(_map(self.n_jobs, partial(self._summarise, engine), clips))
+        return np.stack(thread_map(self.n_jobs, partial(self._summarise, engine), clips))
 
     def _summarise(self, engine, clip):
         """One clip's output row: fixed-length frames, or its statistics."""
@@ -303,7 +265,10 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
             ``"<prefix><k>_mean"`` for every coefficient, then ``"..._std"``.
         """
         check_is_fitted(self, "n_frames_")
-        check_feature_names_in(self, input_features)
+        if input_features is not None or hasattr(self, "n_features_in_"):
+            # Fitted on paths, ragged clips or segments there is no input width
+            # to check against, and the output names do not depend on it.
+            check_feature_names_in(self, input_features)
         base = self._make_engine().n_outputs
         prefix = self._coefficient_prefix()
         coeffs = [f"{prefix}{k}" for k in range(base)]

@@ -19,18 +19,28 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm.auto import tqdm
 
+from ._formats import AUDIO_EXTENSIONS
 from ._validation import as_path_array, check_finite, check_n_jobs
-from .exceptions import AudioFileError, TruncatedAudioWarning
+from .exceptions import AudioFileError, TruncatedAudioWarning, UnreadableAudioWarning
 
-__all__ = ["AUDIO_EXTENSIONS", "AudioLoader", "audio_duration", "load_audio"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "AudioLoader",
+    "UnreadableAudioWarning",
+    "audio_duration",
+    "load_audio",
+]
 
 #: File name extensions (lower case) treated as audio when scanning folders.
-AUDIO_EXTENSIONS = frozenset(
-    ".aif .aifc .aiff .au .flac .m4a .mp3 .oga .ogg .opus .snd .wav".split()
-)
 
 
 _ON_TRUNCATED = ("raise", "warn")
+_ON_UNREADABLE = ("raise", "skip")
+#: Seconds of silence that stand for an unreadable file under
+#: ``AudioLoader(on_unreadable="skip")`` when ``duration`` is not set.
+UNREADABLE_SILENCE_SECONDS = 1.0
+#: Rate of that silence when ``sr=None`` (each file's own rate) leaves none to use.
+_DEFAULT_SR = 22050
 # Data sizes that streaming writers leave in a header when the length is
 # unknown: 0, all ones, and the large placeholders of writers to pipes
 # (arecord and others write 0x7FFFFFFF or 0x7FFFF000).
@@ -406,6 +416,32 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         :class:`~sklearn_audio.exceptions.AudioFileError` naming it, or warn
         (:class:`~sklearn_audio.exceptions.TruncatedAudioWarning`) and keep
         the audio that is there. See :func:`load_audio`.
+    on_unreadable : {"raise", "skip"}, default="raise"
+        What to do with a file that cannot be read at :meth:`transform`
+        (missing, empty, not audio, corrupt, truncated under
+        ``on_truncated="raise"``, or decoding to 0 samples): raise the
+        error, which names the file, or stand in silence for it, with a
+        :class:`~sklearn_audio.io.UnreadableAudioWarning` naming
+        the file, and record it in ``unreadable_``. The silence lasts
+        ``duration`` seconds when set, else one second
+        (``UNREADABLE_SILENCE_SECONDS``), at ``sr`` (22,050 Hz when
+        ``sr=None``); with ``mono=False`` it has one channel. One row stays
+        one clip, so the silence keeps the rows aligned with ``y``. Cut
+        into segments it is all padding (all zeros), which the classifiers
+        leave out; as a whole clip its features are those of silence, a
+        silent example of the file's class. Better remove such files from
+        the data before fitting (see
+        :func:`~sklearn_audio.datasets.load_audio_folder`'s
+        ``on_unreadable``).
+
+    Attributes
+    ----------
+    unreadable_ : list of dict
+        Only with ``on_unreadable="skip"``: the files the latest
+        :meth:`transform` replaced with silence, as ``{"file": str,
+        "reason": str}`` in input order (empty when every file was read).
+        Set by :meth:`fit` to an empty list, and by every
+        :meth:`transform`.
 
     See Also
     --------
@@ -440,6 +476,23 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     >>> ragged = AudioLoader(sr=16000).transform(paths)
     >>> ragged.dtype, [len(w) for w in ragged]
     (dtype('O'), [16000, 16000, 8000])
+
+    An unreadable file can stand as one second of silence instead of
+    stopping the pipeline:
+
+    >>> broken = os.path.join(folder, "broken.wav")
+    >>> open(broken, "wb").close()  # 0 bytes
+    >>> import warnings
+    >>> loader = AudioLoader(sr=8000, on_unreadable="skip")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     waveforms = loader.fit_transform([paths[2], broken])
+    >>> [len(w) for w in waveforms], float(abs(waveforms[1]).max())
+    ([4000, 8000], 0.0)
+    >>> [os.path.basename(u["file"]) for u in loader.unreadable_]
+    ['broken.wav']
+    >>> "broken.wav" in str(caught[0].message)
+    True
     """
 
     def __init__(
@@ -451,6 +504,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         n_jobs=None,
         verbose=False,
         on_truncated="raise",
+        on_unreadable="raise",
     ):
         self.sr = sr
         self.mono = mono
@@ -459,10 +513,36 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.on_truncated = on_truncated
+        self.on_unreadable = on_unreadable
 
     def _check_params(self):
         _check_load_params(self.sr, self.mono, self.offset, self.duration, self.on_truncated)
         check_n_jobs(self.n_jobs)
+        if not (isinstance(self.on_unreadable, str) and self.on_unreadable in _ON_UNREADABLE):
+            raise ValueError(
+                f"on_unreadable must be 'raise' or 'skip', got {self.on_unreadable!r}."
+            )
+
+    def _silence(self):
+        """The waveform that stands for an unreadable file (see ``on_unreadable``)."""
+        sr = _DEFAULT_SR if self.sr is None else self.sr
+        seconds = UNREADABLE_SILENCE_SECONDS if self.duration is None else self.duration
+        n = max(1, int(round(seconds * sr)))
+        return np.zeros(n if self.mono else (1, n), dtype=np.float32)
+
+    def _load_or_reason(self, path):
+        """``(waveform, None)``, or ``(None, reason)`` for an unreadable file when skipping."""
+        try:
+            waveform = load_audio(
+                path, self.sr, self.mono, self.offset, self.duration,
+                on_truncated=self.on_truncated,
+            )
+        except (AudioFileError, OSError) as exc:
+            # NaN samples (a ValueError) are a data problem, not an unreadable file: they raise.
+            if self.on_unreadable == "raise":
+                raise
+            return None, str(exc)
+        return waveform, None
 
     def fit(self, X, y=None):
         """Check the parameters and the paths; nothing is learned or decoded.
@@ -480,6 +560,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         as_path_array(X)
+        if self.on_unreadable == "skip":
+            self.unreadable_ = []
         return self
 
     def transform(self, X):
@@ -499,15 +581,10 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         paths = as_path_array(X)
-        load = delayed(load_audio)
-        jobs = (
-            load(
-                p, self.sr, self.mono, self.offset, self.duration,
-                on_truncated=self.on_truncated,
-            )
-            for p in paths
+        load = delayed(self._load_or_reason)
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(
+            load(p) for p in paths
         )
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(jobs)
         progress = tqdm(
             results,
             total=len(paths),
@@ -515,7 +592,21 @@ class AudioLoader(TransformerMixin, BaseEstimator):
             unit="file",
             disable=not self.verbose,
         )
-        return _stack(list(progress))
+        waveforms, unreadable = [], []
+        for path, (waveform, reason) in zip(paths, progress):
+            if reason is not None:
+                warnings.warn(
+                    f"Unreadable audio file {path!r} replaced with silence: {reason}",
+                    UnreadableAudioWarning,
+                    stacklevel=2,
+                )
+                unreadable.append({"file": path, "reason": reason})
+                waveform = self._silence()
+            waveforms.append(waveform)
+        if self.on_unreadable == "skip":
+            # Written once the batch is read: threads never see a half-built record.
+            self.unreadable_ = unreadable
+        return _stack(waveforms)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -114,7 +114,10 @@ class RawSegmenter(TransformerMixin, BaseEstimator):
     sr : int, default=22050
         Sampling rate of the waveforms, used to turn seconds into samples.
     max_segments : int or None, default=None
-        Upper bound on the number of segments per clip.
+        Upper bound on the number of segments per clip: a longer clip keeps
+        its first ``max_segments`` segments and the rest is dropped. It also
+        bounds the padding every shorter clip gets. ``None`` keeps every
+        segment of the longest training clip.
 
     Attributes
     ----------

@@ -50,6 +50,13 @@ def _tones(root, *, seconds, per_class=6, sr=8000, labels="pitch", nested=False)
     return root
 
 
+def _pipeline(model_file):
+    """The pipeline of a model file, through the command's own reader."""
+    from sklearn_audio.cli._model_file import load_model
+
+    return load_model(model_file)[0]
+
+
 def _run(capsys, *argv):
     status = main(list(argv))
     captured = capsys.readouterr()
@@ -126,7 +133,7 @@ def test_train_cnn_with_segments_and_cv(mss_dir, tmp_path, capsys):
     )
     assert status == 0
     assert "2-fold cross-validation" in out and "f1_macro" in out
-    pipeline = joblib.load(model)["pipeline"]
+    pipeline = _pipeline(model)
     assert [name for name, _ in pipeline.steps] == ["load", "seg", "mfcc", "clf"]
     assert json.loads((tmp_path / "cnn.report.json").read_text())["cross_validation"]
 
@@ -197,9 +204,18 @@ def test_test_split_too_small_for_the_classes(mss_dir, tmp_path, capsys):
     _assert_one_line_error(status, err, "--test-size")
 
 
-def test_out_must_be_joblib(mss_dir, capsys, tmp_path):
-    status, _, err = _run(capsys, "train", str(mss_dir), "--out", str(tmp_path / "model.pkl"))
-    _assert_one_line_error(status, err, ".joblib")
+@pytest.mark.parametrize("suffix", [".tflite", ".onnx", ".keras"])
+def test_out_refuses_export_formats_and_names_the_export_command(mss_dir, capsys, tmp_path,
+                                                                 suffix):
+    out = tmp_path / f"model{suffix}"
+    status, _, err = _run(capsys, "train", str(mss_dir), "--out", str(out))
+    _assert_one_line_error(status, err, "sklearn-audio export")
+    assert not out.exists()
+
+
+def test_out_may_not_be_a_folder(mss_dir, capsys, tmp_path):
+    status, _, err = _run(capsys, "train", str(mss_dir), "--out", str(tmp_path))
+    _assert_one_line_error(status, err, "is a folder")
 
 
 def test_bad_option_values_are_argparse_errors(capsys):
@@ -218,9 +234,12 @@ def test_demo_reports_missing_data(tmp_path, capsys, monkeypatch):
         raise OSError("network is unreachable")
 
     monkeypatch.setattr(datasets.urllib.request, "urlopen", no_network)
-    status, _, err = _run(capsys, "demo", "--data-home", str(tmp_path / "fsdd"))
-    _assert_one_line_error(status, err)
-    assert "fsdd" in err.lower()
+    status, _, err = _run(capsys, "demo", "--data-home", str(tmp_path / "home"))
+    # The message speaks of the command's flag, not of load_fsdd's data_home= argument,
+    # and of the layout --data-home shares with $SKLEARN_AUDIO_DATA.
+    _assert_one_line_error(status, err, "--data-home", "network is unreachable",
+                           str(tmp_path / "home" / "fsdd"), "DIR/fsdd/recordings/")
+    assert "data_home=" not in err
 
 
 @pytest.mark.slow
@@ -232,12 +251,12 @@ def test_demo_on_a_small_copy(fsdd_dir, tmp_path, capsys):
         index = int(path.stem.split("_")[2])
         if index < 5 or index % 5 == 0:
             shutil.copy(path, recordings / path.name)
-    status, out, _ = _run(capsys, "demo", "--data-home", str(tmp_path / "fsdd"), "--epochs", "2",
+    status, out, _ = _run(capsys, "demo", "--data-home", str(tmp_path), "--epochs", "2",
                           "--out-dir", str(tmp_path / "out"))
     assert status == 0
     assert "Test set (official split)" in out and "accuracy" in out
     assert "training: ran all 2 epochs" in out
-    assert (tmp_path / "out" / "fsdd_cnn.joblib").is_file()
+    assert (tmp_path / "out" / "fsdd_cnn.skaudio").is_file()
 
 
 @pytest.mark.slow
@@ -313,7 +332,7 @@ def flagged_run(tmp_path_factory):
     assert main(argv) == 0
     report = json.loads((root / "out" / "model.report.json").read_text())
     return {"data": data, "model": model, "report": report,
-            "pipeline": joblib.load(model)["pipeline"]}
+            "pipeline": _pipeline(model)}
 
 
 @pytest.mark.parametrize("flag", TRAIN_FLAGS)
@@ -363,10 +382,12 @@ def test_predict_and_evaluate_check_paths_before_loading_the_model(tmp_path, cap
     model = str(tmp_path / "m.joblib")
     save_model(model, build_pipeline("dense", sr=8000))
 
-    def no_loading(path):
+    def no_loading(path, **kwargs):
         raise AssertionError("the model was loaded before the paths were checked")
 
-    monkeypatch.setattr(_commands, "load_model", no_loading)
+    from sklearn_audio.cli import _model_file
+
+    monkeypatch.setattr(_model_file, "load_model", no_loading)
     status, _, err = _run(capsys, "predict", model, str(tmp_path / "gone"))
     _assert_one_line_error(status, err, "no such file or folder", "gone")
     (tmp_path / "empty").mkdir()
@@ -381,14 +402,14 @@ def test_auto_model_is_dense_below_the_threshold_and_cnn_from_it(tmp_path, capsy
     argv = ["train", str(data), "--sr", "8000", "--epochs", "1", "--test-size", "0.5"]
     status, out, _ = _run(capsys, *argv, "--out", str(tmp_path / "small.joblib"))
     assert status == 0 and "model: dense (4 training clips, fewer than 1000" in out
-    pipeline = joblib.load(tmp_path / "small.joblib")["pipeline"]
+    pipeline = _pipeline(tmp_path / "small.joblib")
     assert type(pipeline.named_steps["clf"]).__name__ == "DenseClassifier"
     assert pipeline.named_steps["mfcc"].output == "stats"
 
     monkeypatch.setattr(_pipelines, "AUTO_CNN_MIN_CLIPS", 4)
     status, out, _ = _run(capsys, *argv, "--out", str(tmp_path / "large.joblib"))
     assert status == 0 and "model: cnn (4 training clips, 4 or more" in out
-    pipeline = joblib.load(tmp_path / "large.joblib")["pipeline"]
+    pipeline = _pipeline(tmp_path / "large.joblib")
     assert type(pipeline.named_steps["clf"]).__name__ == "CNNClassifier"
     assert json.loads((tmp_path / "large.report.json").read_text())["model"] == "cnn"
 
@@ -404,7 +425,7 @@ def test_long_clips_are_segmented_by_default(tmp_path, capsys, seconds, flag, ex
     status, out, _ = _run(capsys, "train", str(data), "--sr", "8000", "--model", "dense",
                           "--epochs", "1", "--test-size", "0.5", *flag, "--out", str(model))
     assert status == 0
-    steps = joblib.load(model)["pipeline"].named_steps
+    steps = _pipeline(model).named_steps
     if expected is None:
         assert "seg" not in steps and "segments: " in out and "whole clips" in out
     else:
@@ -431,12 +452,12 @@ def test_no_early_stopping_runs_all_epochs_on_every_clip(tmp_path, capsys):
     assert status == 0 and "ran all 12 epochs (no early stopping)" in out
     training = json.loads((tmp_path / "all.report.json").read_text())["training"]
     assert training["epochs_run"] == 12 and training["best_epoch"] is None
-    clf = joblib.load(tmp_path / "all.joblib")["pipeline"].named_steps["clf"]
+    clf = _pipeline(tmp_path / "all.joblib").named_steps["clf"]
     assert clf.early_stopping is False and clf.n_epochs_ == 12
     # Without --validation-fraction it trains on every clip: no validation loss at all.
     status, _, _ = _run(capsys, *argv[:-2], "--no-early-stopping",
                         "--out", str(tmp_path / "every.joblib"))
-    clf = joblib.load(tmp_path / "every.joblib")["pipeline"].named_steps["clf"]
+    clf = _pipeline(tmp_path / "every.joblib").named_steps["clf"]
     assert clf.validation_fraction == 0 and "val_loss" not in clf.history_
 
 
@@ -449,7 +470,7 @@ def test_frame_flags_and_augment_reach_the_cnn(tmp_path, capsys):
         "--random-state", "5", "--test-size", "0.34", "--out", str(model),
     )
     assert status == 0
-    steps = joblib.load(model)["pipeline"].named_steps
+    steps = _pipeline(model).named_steps
     assert [steps["clf"].time_masks, steps["clf"].freq_masks] == [2, 1]
     aug = steps["aug"]
     assert type(aug).__name__ == "WaveformAugmenter"

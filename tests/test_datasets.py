@@ -103,6 +103,69 @@ def test_audio_folder_errors(tmp_path):
         load_audio_folder(42)
 
 
+def test_audio_folder_finds_files_in_sub_folders(tmp_path):
+    for name in ("drums/snare/2.wav", "drums/snare/10.wav", "drums/kick/deep/1.wav",
+                 "drums/0.wav", "piano/c4.wav", "drums/.trash/old.wav", "drums/snare/.x.wav"):
+        make_wav(tmp_path / name)
+    data = load_audio_folder(tmp_path)
+    names = [str(Path(p).relative_to(tmp_path)) for p in data.filenames]
+    assert names == ["drums/0.wav", "drums/kick/deep/1.wav", "drums/snare/10.wav",
+                     "drums/snare/2.wav", "piano/c4.wav"]
+    assert data.target.tolist() == ["drums"] * 4 + ["piano"]
+    assert data.target_names.tolist() == ["drums", "piano"]
+    # A class folder whose audio all sits deeper is not empty.
+    assert load_audio_folder(tmp_path / "drums").target_names.tolist() == ["kick", "snare"]
+
+
+@pytest.fixture
+def with_unreadable(tmp_path):
+    make_wav(tmp_path / "dog" / "1.wav")
+    make_wav(tmp_path / "dog" / "more" / "2.wav")
+    make_wav(tmp_path / "cat" / "1.wav")
+    (tmp_path / "cat" / "empty.wav").write_bytes(b"")
+    (tmp_path / "dog" / "more" / "text.wav").write_text("not audio")
+    return tmp_path
+
+
+def test_audio_folder_raise_lists_without_opening(with_unreadable):
+    data = load_audio_folder(with_unreadable)
+    assert len(data.filenames) == 5 and "unreadable" not in data
+    loader = AudioLoader(sr=SR)
+    with pytest.raises(ValueError, match="empty.wav"):
+        loader.transform(data.filenames)
+
+
+def test_audio_folder_skip_leaves_unreadable_files_out(with_unreadable):
+    data = load_audio_folder(with_unreadable, on_unreadable="skip")
+    names = [str(Path(p).relative_to(with_unreadable)) for p in data.filenames]
+    assert names == ["cat/1.wav", "dog/1.wav", "dog/more/2.wav"]
+    assert data.target.tolist() == ["cat", "dog", "dog"]
+    files = [Path(u["file"]).name for u in data.unreadable]
+    assert files == ["empty.wav", "text.wav"]
+    assert "0 bytes" in data.unreadable[0]["reason"]
+    assert "text.wav" in data.unreadable[1]["reason"]
+    assert set(data.unreadable[0]) == {"file", "reason"}
+    assert "2 unreadable file(s) left out" in data.DESCR
+    assert AudioLoader(sr=SR).transform(data.filenames).shape == (3, int(0.1 * SR))
+    X, y = load_audio_folder(with_unreadable, on_unreadable="skip", return_X_y=True)
+    np.testing.assert_array_equal(X, data.filenames)
+
+
+def test_audio_folder_skip_with_every_file_readable(tmp_path):
+    make_wav(tmp_path / "a" / "1.wav")
+    assert load_audio_folder(tmp_path, on_unreadable="skip").unreadable == []
+
+
+def test_audio_folder_skip_errors(with_unreadable):
+    (with_unreadable / "bird").mkdir()
+    (with_unreadable / "bird" / "x.wav").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"No readable audio file.*bird.*0 bytes"):
+        load_audio_folder(with_unreadable, on_unreadable="skip")
+    for value in ("ignore", None):
+        with pytest.raises(ValueError, match="on_unreadable must be 'raise' or 'skip'"):
+            load_audio_folder(with_unreadable, on_unreadable=value)
+
+
 def test_audio_folder_end_to_end(mss_dir):
     data = load_audio_folder(mss_dir)
     assert data.target_names.tolist() == ["music", "silence", "speech"]

@@ -203,7 +203,7 @@ def test_paths_are_streamed_with_same_result(tmp_path, noise, monkeypatch):
     expected = MFCCTransformer(delta=1).fit(loaded).transform(loaded)
 
     calls = []
-    original = features_module._map
+    original = features_module.thread_map
 
     def spy(n_jobs, function, items):
         items = list(items)
@@ -212,7 +212,7 @@ def test_paths_are_streamed_with_same_result(tmp_path, noise, monkeypatch):
 
     # Chunks of two: no more than two raw waveforms are decoded at once.
     monkeypatch.setattr(features_module, "_PATH_CHUNK", 2)
-    monkeypatch.setattr(features_module, "_map", spy)
+    monkeypatch.setattr(features_module, "thread_map", spy)
     mfcc = MFCCTransformer(delta=1).fit(np.array(paths))
     out = mfcc.transform(np.array(paths))
     assert mfcc.n_frames_ == expected.shape[1]
@@ -441,3 +441,15 @@ def test_fsdd_end_to_end(fsdd_dir):
         frames,
         atol=1e-3,
     )
+
+
+def test_feature_names_after_fitting_on_ragged_clips_or_segments(noise):
+    # No input width to check against: the names are still there, as after a 2-D fit.
+    ragged = np.empty(2, dtype=object)
+    ragged[:] = [noise[:3000], noise[:5000]]
+    expected = MFCCTransformer(n_mfcc=4, output="stats").fit(
+        np.stack([noise[:4096], noise[4096:8192]])).get_feature_names_out()
+    for X in (ragged, noise[:8192].reshape(1, 2, 4096)):
+        mfcc = MFCCTransformer(n_mfcc=4, output="stats").fit(X)
+        assert not hasattr(mfcc, "n_features_in_")
+        np.testing.assert_array_equal(mfcc.get_feature_names_out(), expected)

@@ -404,6 +404,76 @@ def test_loader_in_a_pipeline(clips):
     assert pipe.fit_transform(clips).shape == (3, 4, 2000)
 
 
+@pytest.fixture
+def unreadable(tmp_path):
+    """A 0-byte file and a text file named .wav."""
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    text = tmp_path / "readme.wav"
+    text.write_text("not audio, despite the name")
+    return [str(empty), str(text)]
+
+
+def test_loader_raises_on_unreadable_files_by_default(clips, unreadable):
+    for bad in unreadable:
+        with pytest.raises(AudioFileError, match=bad.rsplit("/", 1)[-1]):
+            AudioLoader().fit_transform([*clips, bad])
+    loader = AudioLoader(sr=SR).fit(clips)
+    loader.transform(clips)
+    assert not hasattr(loader, "unreadable_")  # nothing to record: errors raise
+
+
+def test_loader_skip_replaces_unreadable_files_with_silence(clips, unreadable):
+    loader = AudioLoader(sr=16000, on_unreadable="skip").fit(clips)
+    assert loader.unreadable_ == []
+    files = [clips[0], unreadable[0], clips[2], unreadable[1]]
+    with pytest.warns(io.UnreadableAudioWarning) as caught:
+        X = loader.transform(files)
+    assert [str(w.message).split("'")[1] for w in caught] == unreadable
+    assert "0 bytes" in str(caught[0].message) and "Cannot decode" in str(caught[1].message)
+    # One second at sr, all zeros, by default; readable files untouched.
+    assert [len(w) for w in X] == [16000, 16000, 8000, 16000]
+    assert not X[1].any() and not X[3].any() and X[1].dtype == np.float32
+    np.testing.assert_array_equal(X[2], load_audio(clips[2], sr=16000))
+    assert [u["file"] for u in loader.unreadable_] == unreadable
+    assert "0 bytes" in loader.unreadable_[0]["reason"]
+    # The record is that of the latest transform.
+    loader.transform(clips)
+    assert loader.unreadable_ == []
+
+
+def test_loader_skip_silence_length_follows_duration_and_rate(clips, unreadable, tmp_path):
+    with pytest.warns(io.UnreadableAudioWarning):
+        X = AudioLoader(sr=None, duration=0.25, on_unreadable="skip").transform(
+            [clips[0], unreadable[0]]
+        )
+    # 0.25 s: at the file's own rate for the readable file...
+    assert X[0].shape == (2000,)
+    # ...and at the default 22,050 Hz for the silence, sr=None leaving no rate to use.
+    assert X[1].shape == (int(0.25 * io._DEFAULT_SR),)
+    with pytest.warns(io.UnreadableAudioWarning):
+        alone = AudioLoader(sr=None, on_unreadable="skip").transform([unreadable[0]])
+    assert alone.shape == (1, io._DEFAULT_SR)
+    with pytest.warns(io.UnreadableAudioWarning):
+        stereo = AudioLoader(sr=SR, mono=False, on_unreadable="skip").transform(unreadable)
+    assert stereo.shape == (2, 1, SR)
+    # A missing file counts as unreadable too.
+    with pytest.warns(io.UnreadableAudioWarning, match="missing.wav"):
+        AudioLoader(on_unreadable="skip").transform([tmp_path / "missing.wav"])
+
+
+def test_loader_skip_does_not_hide_nan_samples(tmp_path):
+    path = write(tmp_path / "nan.wav", np.array([0.1, np.nan, 0.2] * 100), subtype="FLOAT")
+    with pytest.raises(ValueError, match="nan.wav"):
+        AudioLoader(on_unreadable="skip").transform([path])
+
+
+@pytest.mark.parametrize("value", ["warn", None, True, "SKIP"])
+def test_loader_on_unreadable_is_validated(clips, value):
+    with pytest.raises(ValueError, match="on_unreadable must be 'raise' or 'skip'"):
+        AudioLoader(on_unreadable=value).fit(clips)
+
+
 def test_loader_tags():
     tags = AudioLoader().__sklearn_tags__()
     assert tags.input_tags.string and tags.input_tags.one_d_array

@@ -148,3 +148,47 @@ def test_twenty_fits_keep_memory_flat():
         # registry: one entry per fit with the fix off (tests/test_models_state.py).
         assert len(ops._gradient_registry.list()) == registered
     assert growth_mb < 200, f"memory grew by {growth_mb:.0f} MB over 20 fits"
+
+
+# -- the safe format (sklearn_audio.persistence) -------------------------------------------
+def test_safe_format_roundtrip_keeps_predictions(fitted_pipeline, tmp_path):
+    from sklearn_audio.persistence import load_model, save_model
+
+    pipe, X, y = fitted_pipeline
+    restored = load_model(save_model(pipe, tmp_path / "model.skaudio"))
+    assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
+    assert restored[-1].history_ == pipe[-1].history_
+    # The original still pickles with its network: the hooks act only while saving.
+    assert_array_equal(pickle.loads(pickle.dumps(pipe)).predict_proba(X), pipe.predict_proba(X))
+    assert restored.fit(X, y).score(X, y) >= 0.0
+
+
+@pytest.mark.parametrize(
+    "est",
+    [CNNClassifier(conv="1d", random_state=0), LSTMClassifier(cell="gru"), DenseClassifier()],
+    ids=["cnn1d", "lstm", "dense"],
+)
+def test_unfitted_estimators_safe_format(est, tmp_path):
+    from sklearn_audio.persistence import load_model, read_metadata, save_model
+
+    path = save_model(est, tmp_path / "model.skaudio")
+    assert read_metadata(path)["networks"] == []
+    assert load_model(path).get_params() == est.get_params()
+
+
+def test_fitted_grid_search_safe_format(tmp_path):
+    from sklearn_audio.persistence import load_model, save_model
+
+    X, y = tones(n_per_class=6)
+    features = MFCCTransformer(sr=SR, n_fft=256, hop_length=128, output="stats")
+    X = np.asarray(features.fit_transform(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tiny folds: convergence warnings
+        search = GridSearchCV(
+            DenseClassifier(epochs=1, batch_size=8, random_state=0),
+            {"hidden_layer_sizes": [(4,), (8,)]},
+            cv=StratifiedKFold(2, shuffle=True, random_state=0),
+        ).fit(X, y)
+    restored = load_model(save_model(search, tmp_path / "search.skaudio"))
+    assert_array_equal(restored.predict_proba(X), search.predict_proba(X))
+    assert restored.best_params_ == search.best_params_

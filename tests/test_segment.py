@@ -56,6 +56,13 @@ def test_long_clips_truncated_and_max_segments():
     assert seg.transform(np.ones((1, 30), np.float32)).shape == (1, 3, 3)
     capped = RawSegmenter(segment_seconds=3, sr=1, max_segments=2).fit(np.ones((1, 30)))
     assert capped.n_segments_ == 2
+    # The segments kept are the first ones; the rest of a long clip is dropped.
+    ramp = np.arange(1, 31, dtype=np.float32)[np.newaxis]
+    np.testing.assert_array_equal(capped.transform(ramp)[0], [[1, 2, 3], [4, 5, 6]])
+    uncapped = RawSegmenter(segment_seconds=3, sr=1).fit(ramp)
+    np.testing.assert_array_equal(capped.transform(ramp), uncapped.transform(ramp)[:, :2])
+    # The cap only bounds: shorter training clips still fix fewer segments.
+    assert RawSegmenter(segment_seconds=3, sr=1, max_segments=5).fit(train).n_segments_ == 3
 
 
 def test_n_segments_for_length():

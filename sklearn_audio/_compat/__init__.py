@@ -8,7 +8,8 @@ behaviour we rely on, so an upstream rename fails one named test loudly
 instead of silently changing results.
 
 * :mod:`._compat.sklearn`: scikit-learn;
-* :mod:`._compat.keras`: Keras 3 and TensorFlow.
+* :mod:`._compat.keras`: Keras 3 and TensorFlow;
+* :mod:`._compat.tflite`: TensorFlow's LiteRT (TFLite) writing helpers.
 
 No scikeras private remains: the classifiers call Keras's ``fit`` themselves
 and use scikeras only as their public base class (which also makes fitted

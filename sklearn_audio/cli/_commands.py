@@ -4,16 +4,20 @@ import json
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .._atomic import atomic_write_text
 from ..datasets import load_audio_folder, load_fsdd
-from ..io import AUDIO_EXTENSIONS, audio_duration
-from ._errors import UserError
-from ._model_file import check_model_path, load_model, save_model
+from ..exceptions import AudioFileError
+from ..io import audio_duration
 from . import _pipelines
+from ._artifacts import StagedSet, finish_interrupted, sha256_of
+from ._errors import UserError
+from ._model_file import save_model
 from ._pipelines import (
     CLASSIFIER_DEFAULTS,
     FRAME_ONLY_PARAMS,
@@ -22,33 +26,69 @@ from ._pipelines import (
     choose_model,
     choose_segmenting,
 )
+from ._predict import check_model_file, load_saved_model, predict  # noqa: F401 (handler)
 from ._progress import epoch_progress_bar
+from ._tensorflow import import_tensorflow_quietly
 
 
 def _echo(*lines):
     print(*lines, sep="\n", flush=True)
 
 
-def _load_labelled_folder(data_dir, *, min_per_class=1, allow_single_class=False):
+def _load_labelled_folder(data_dir, *, min_per_class=1, allow_single_class=False,
+                          skip_unreadable=False):
+    """The labelled files of ``data_dir``, with their durations.
+
+    With ``skip_unreadable``, files that cannot be read are left out and
+    listed in ``data.unreadable`` (dicts ``file``, ``reason``); otherwise the
+    first one stops the command, naming itself.
+    """
+    # "raise" is load_audio_folder's default: only a change from it is passed.
+    options = {"on_unreadable": "skip"} if skip_unreadable else {}
     try:
-        data = load_audio_folder(data_dir)
+        data = load_audio_folder(data_dir, **options)
+    except AudioFileError as exc:
+        raise UserError(f"{exc} (--skip-unreadable skips such files and lists them)") from None
     except (FileNotFoundError, NotADirectoryError, ValueError) as exc:
         raise UserError(str(exc)) from None
+    unreadable = list(getattr(data, "unreadable", None) or [])
+    # Headers only: a file that is not audio fails now, naming itself, not after training.
+    # The durations choose the default segmenting.
+    durations, keep = [], []
+    for k, path in enumerate(data.filenames):
+        try:
+            durations.append(audio_duration(path))
+            keep.append(k)
+        except AudioFileError as exc:
+            if not skip_unreadable:
+                raise UserError(
+                    f"{exc} (--skip-unreadable skips such files and lists them)"
+                ) from None
+            unreadable.append({"file": str(path), "reason": str(exc)})
+    data.filenames, data.target = data.filenames[keep], data.target[keep]
+    data.durations = np.array(durations)
+    data.unreadable = unreadable
+    for entry in unreadable:
+        _warn(f"skipped unreadable file {entry['file']}: {entry['reason']}")
+    if len(data.filenames) == 0:
+        raise UserError(f"no readable audio file in {data_dir}")
     classes, counts = np.unique(data.target, return_counts=True)
+    data.target_names = classes
     if len(classes) < 2 and not allow_single_class:
         raise UserError(
-            f"{data_dir} holds only one class ({classes[0]}); a classifier needs at least two "
-            "sub-folders, one per class"
+            f"{data_dir} holds only one class ({_plain(classes[0])}); a classifier needs at "
+            "least two sub-folders, one per class"
         )
-    small = [f"{c} ({n})" for c, n in zip(classes, counts) if n < min_per_class]
+    small = [f"{_plain(c)} ({n})" for c, n in zip(classes, counts) if n < min_per_class]
     if small:
         raise UserError(
             f"each class needs at least {min_per_class} files here; too few in: {', '.join(small)}"
         )
-    # Headers only: a file that is not audio fails now, naming itself, not after training.
-    # The durations choose the default segmenting.
-    data.durations = np.array([audio_duration(path) for path in data.filenames])
     return data
+
+
+def _warn(message):
+    print(f"sklearn-audio: {message}", file=sys.stderr, flush=True)
 
 
 def _plain(value):
@@ -64,6 +104,17 @@ def _plain(value):
 
 def _check_training_flags(args):
     """Combinations of training flags that cannot do what they say, before any data is read."""
+    if getattr(args, "features", "mfcc") == "musicnn":
+        given = [flag for flag, value in (
+            ("--segment-seconds", args.segment_seconds), ("--augment", args.augment or None),
+            ("--max-segments", getattr(args, "max_segments", None)),
+            ("--time-masks", args.time_masks), ("--freq-masks", args.freq_masks),
+        ) if value is not None]
+        if given:
+            raise UserError(
+                f"{', '.join(given)} act on MFCC segments or frames; --features musicnn cuts its "
+                "own 3-s patches and gives one embedding per clip: drop one of them"
+            )
     off = "--no-early-stopping" if args.early_stopping is False else None
     if off is None and args.validation_fraction == 0:
         off = "--validation-fraction 0 (no validation split to stop on)"
@@ -170,11 +221,14 @@ def _classifier_record(pipeline):
     return {k: _plain(v) for k, v in sorted(params.items()) if k not in ("callbacks", "verbose")}
 
 
-def _write_outputs(out_dir, stem, summary, report, y_true, proba, classifier):
-    """``<stem>.report.json`` and the PNG plots, beside the model file.
+def _write_set(model_path, pipeline, summary, report, y_true, proba):
+    """Write the model with ``<stem>.report.json`` and the PNG plots, replacing the previous set.
 
-    ``report``, ``y_true`` and ``proba`` are None after cross-validation,
-    which leaves no single test set to plot.
+    Everything is written under staging names first and the set committed
+    at the end (:mod:`._artifacts`): a kill at any moment leaves the
+    previous set or the new one. ``report.json`` names the model file's
+    SHA-256 and creation time. ``report``, ``y_true`` and ``proba`` are None
+    after cross-validation, which leaves no single test set to plot.
     """
     from ..metrics import (
         ConfusionMatrixDisplay,
@@ -183,23 +237,39 @@ def _write_outputs(out_dir, stem, summary, report, y_true, proba, classifier):
         save_figure,
     )
 
-    path = out_dir / f"{stem}.report.json"
-    path.write_text(json.dumps(summary, indent=2))
-    written = [path]
+    stem = model_path.stem
+    classifier = pipeline.named_steps["clf"]
+    figures = {}
     if report is not None:
-        cm_path = out_dir / f"{stem}.confusion_matrix.png"
-        save_figure(ConfusionMatrixDisplay.from_report(report), cm_path)
-        roc_path = out_dir / f"{stem}.roc.png"
-        save_figure(
-            MulticlassRocCurveDisplay.from_predictions(y_true, proba, labels=report.labels),
-            roc_path,
-        )
-        written += [cm_path, roc_path]
+        figures["confusion_matrix"] = lambda: ConfusionMatrixDisplay.from_report(report)
+        figures["roc"] = lambda: MulticlassRocCurveDisplay.from_predictions(
+            y_true, proba, labels=report.labels)
     if getattr(classifier, "history_", None):
-        history_path = out_dir / f"{stem}.history.png"
-        save_figure(TrainingHistoryDisplay.from_estimator(classifier), history_path)
-        written.append(history_path)
-    return written
+        figures["history"] = lambda: TrainingHistoryDisplay.from_estimator(classifier)
+    staged = StagedSet(model_path)
+    try:
+        plots = []
+        for name, make in figures.items():
+            staged.step(f"plot {name}")
+            final = f"{stem}.{name}.png"
+            save_figure(make(), staged.path_for(final))
+            plots.append(final)
+        staged.step("model")
+        staged_model = staged.path_for(model_path.name)
+        save_model(staged_model, pipeline, **summary)
+        summary = {**summary, "model_file": {
+            "name": model_path.name,
+            "sha256": sha256_of(staged_model),
+            "bytes": staged_model.stat().st_size,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }, "plots": plots}
+        staged.step("report")
+        atomic_write_text(staged.path_for(f"{stem}.report.json"),
+                          json.dumps(_plain(summary), indent=2))
+        return staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
 
 
 def _report_on(pipeline, X, y):
@@ -217,15 +287,31 @@ def _report_on(pipeline, X, y):
 def train(args):
     """``sklearn-audio train``: fit, report, and write the model with its report and plots."""
     out = Path(args.out)
-    if out.suffix != ".joblib":
-        raise UserError(f"--out must name a .joblib file, got {out}")
+    if out.suffix.lower() in (".tflite", ".onnx", ".keras"):
+        # Those are export formats: train writes the whole pipeline.
+        raise UserError(
+            f"--out {out}: train writes a sklearn-audio model file (e.g. model.skaudio); "
+            f"write {out.suffix} files with 'sklearn-audio export MODEL_FILE {out.name}'"
+        )
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder; name the model file to write")
     _check_training_flags(args)
     out.parent.mkdir(parents=True, exist_ok=True)
+    finish_interrupted(out)
     min_per_class = args.cv if args.cv else 2
-    data = _load_labelled_folder(args.data_dir, min_per_class=min_per_class)
+    data = _load_labelled_folder(args.data_dir, min_per_class=min_per_class,
+                                 skip_unreadable=args.skip_unreadable)
     X, y = data.filenames, data.target
-    _echo(f"{len(X)} files, {len(data.target_names)} classes: {', '.join(data.target_names)}")
-    segment_seconds, segment_reason = choose_segmenting(data.durations, args.segment_seconds)
+    names = ", ".join(str(_plain(c)) for c in data.target_names)
+    skipped = f" ({len(data.unreadable)} unreadable skipped)" if data.unreadable else ""
+    _echo(f"{len(X)} files{skipped}, {len(data.target_names)} classes: {names}")
+    features = getattr(args, "features", "mfcc")
+    if features == "musicnn":
+        segment_seconds, segment_reason = None, (
+            "musicnn's own 3-s patches, its embedding averaged over each clip")
+    else:
+        segment_seconds, segment_reason = choose_segmenting(data.durations,
+                                                            args.segment_seconds)
     _echo(f"segments: {segment_reason}")
 
     if args.cv:
@@ -242,18 +328,19 @@ def train(args):
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
         )
-    model, model_reason = _resolve_model(args.model, len(X_train))
+    model, model_reason = _resolve_model(args.model, len(X_train), features)
     _check_model_flags(args, model, len(X_train), segment_seconds, segment_reason)
     _echo(f"model: {model} ({model_reason})")
 
+    import_tensorflow_quietly()
     pipeline = build_pipeline(
         model, sr=args.sr, segment_seconds=segment_seconds, augment=args.augment,
         random_state=args.random_state, callbacks=[epoch_progress_bar()], verbose=True,
-        **_classifier_params(args),
+        features=features, **_segment_params(args), **_classifier_params(args),
     )
-    stem = out.name[: -len(".joblib")]
     summary = {
         "model": model,
+        "features": features,
         "model_choice": {"requested": args.model, "reason": model_reason,
                          "training_clips": len(X_train)},
         "sr": args.sr,
@@ -265,8 +352,10 @@ def train(args):
             "test_size": None if args.cv else args.test_size,
             "cv": args.cv,
             "augment": args.augment,
+            "max_segments": getattr(args, "max_segments", None),
             "classifier": _classifier_record(pipeline),
         },
+        "skipped_files": data.unreadable,
     }
     report = proba = None
     if args.cv:
@@ -288,15 +377,27 @@ def train(args):
             for f, t, p in zip(X_test, y_test, predicted)
         ]
     pipeline.set_params(clf__callbacks=None)
-    save_model(out, pipeline, **summary)
-    written = _write_outputs(out.parent, stem, summary, report, y_test, proba,
-                             pipeline.named_steps["clf"])
-    _echo(f"model written to {out}", *(f"wrote {p}" for p in written))
+    written = _write_set(out, pipeline, summary, report, y_test, proba)
+    _echo(f"model written to {out}", *(f"wrote {p}" for p in written if p != out))
     return 0
 
 
-def _resolve_model(requested, n_training_clips):
+def _segment_params(args):
+    """``--max-segments``, passed only when given (None keeps build_pipeline's default)."""
+    max_segments = getattr(args, "max_segments", None)
+    return {} if max_segments is None else {"max_segments": max_segments}
+
+
+def _resolve_model(requested, n_training_clips, features="mfcc"):
     """``--model``: the network to train and why."""
+    if features == "musicnn":
+        if requested not in ("auto", "dense"):
+            raise UserError(
+                f"--model {requested} works on frames; --features musicnn gives one embedding "
+                "per clip, for --model dense (or auto)"
+            )
+        return "dense", ("--features musicnn: the dense network on the pretrained embedding, "
+                         "one vector per clip")
     if requested == "auto":
         return choose_model(n_training_clips)
     return requested, f"--model {requested}"
@@ -305,84 +406,98 @@ def _resolve_model(requested, n_training_clips):
 def evaluate(args):
     """``sklearn-audio evaluate``: the report of a saved model on a labelled folder."""
     # Quick checks of every path first: loading a model takes seconds.
-    check_model_path(args.model_file)
-    data = _load_labelled_folder(args.data_dir, allow_single_class=True)
-    pipeline, _ = load_model(args.model_file)
-    known = set(map(str, pipeline.classes_))
-    unknown = sorted(set(map(str, data.target_names)) - known)
+    check_model_file(args.model_file)
+    data = _load_labelled_folder(args.data_dir, allow_single_class=True,
+                                 skip_unreadable=args.skip_unreadable)
+    pipeline = load_saved_model(args.model_file, trust=args.trust)
+    known = {str(_plain(c)) for c in pipeline.classes_}
+    given = {str(_plain(c)) for c in data.target_names}
+    unknown = sorted(given - known)
     if unknown:
         raise UserError(
             f"{args.data_dir} has classes the model was not trained on: {', '.join(unknown)} "
             f"(the model knows {', '.join(sorted(known))})"
         )
-    report, _, _ = _report_on(pipeline, data.filenames, data.target)
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    with warnings.catch_warnings():
+        # The note below says which classes are absent, in the command's words.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        report, _, _ = _report_on(pipeline, data.filenames, data.target)
+    absent = [str(_plain(c)) for c in report.absent_labels]
     if args.json:
-        _echo(json.dumps(report.to_dict(), indent=2))
+        result = report.to_dict()
+        result["absent_labels"] = absent
+        result["present_macro_avg"] = report.present_macro_avg
+        _echo(json.dumps(_plain(result), indent=2))
     else:
         _echo(f"{len(data.filenames)} files from {args.data_dir}:", str(report))
+    if absent:
+        _warn(
+            f"note: {args.data_dir} holds no file of {', '.join(absent)} (the model knows "
+            f"{len(known)} classes): their recall and ROC AUC are undefined, shown as 0 and "
+            "left out where possible; 'macro avg (present)' averages the "
+            f"{len(known) - len(absent)} classes present"
+        )
     return 0
 
 
-def predict(args):
-    """``sklearn-audio predict``: each file's label and class probabilities."""
-    # Quick checks of every path first: loading a model takes seconds.
-    check_model_path(args.model_file)
-    files = _audio_paths(args.files)
-    pipeline, _ = load_model(args.model_file)
-    proba = pipeline.predict_proba(np.asarray(files, dtype=object))
-    labels = pipeline.classes_
-    rows = [
-        {
-            "file": path,
-            "label": _plain(labels[row.argmax()]),
-            "probabilities": {str(c): round(float(p), 6) for c, p in zip(labels, row)},
-        }
-        for path, row in zip(files, proba)
-    ]
-    if args.json:
-        _echo(json.dumps(rows, indent=2))
-    else:
-        for row in rows:
-            probs = "  ".join(f"{c}={p:.3f}" for c, p in row["probabilities"].items())
-            _echo(f"{row['file']}\t{row['label']}\t{probs}")
-    return 0
+#: The message of a failed FSDD download, in the command's terms (``--data-home``).
+_FSDD_MISSING = (
+    "the Free Spoken Digit Dataset is not in {where} and could not be downloaded ({why}). "
+    "Download {url} yourself and unpack its recordings/ folder into {target}, or pass "
+    "--data-home DIR with the recordings in DIR/fsdd/recordings/ (the same layout as "
+    "$SKLEARN_AUDIO_DATA)"
+)
 
 
-def _audio_paths(arguments):
-    """The files to label: files as given, folders searched recursively for audio files."""
-    paths = []
-    for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            found = sorted(
-                str(f) for f in path.rglob("*")
-                if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
-            if not found:
-                raise UserError(
-                    f"no audio files in folder {argument} (extensions "
-                    f"{', '.join(sorted(AUDIO_EXTENSIONS))})"
-                )
-            paths += found
-        elif path.is_file():
-            paths.append(argument)
+def _fsdd_home(data_home):
+    """``--data-home DIR``: FSDD is in ``DIR/fsdd``, as under ``$SKLEARN_AUDIO_DATA``.
+
+    A folder that holds ``recordings/`` itself (the layout ``--data-home``
+    expected before) is still read, with a note saying where to point instead.
+    """
+    if data_home is None:
+        return None
+    home = Path(data_home).expanduser()
+    if not (home / "fsdd").is_dir() and (home / "recordings").is_dir():
+        _warn(f"note: --data-home takes the folder holding fsdd/recordings/ (as "
+              f"$SKLEARN_AUDIO_DATA does); reading {home / 'recordings'} as given")
+        return home
+    return home / "fsdd"
+
+
+def _load_fsdd(data_home):
+    from .. import datasets
+
+    fsdd_home = _fsdd_home(data_home)
+    try:
+        return load_fsdd(data_home=fsdd_home)
+    except OSError as exc:
+        cause = exc.__cause__ or exc
+        if fsdd_home is not None:
+            where, target = f"--data-home {data_home}", fsdd_home
         else:
-            raise UserError(f"no such file or folder: {argument}")
-    return paths
+            where = "$SKLEARN_AUDIO_DATA/fsdd or the download cache"
+            target = datasets.get_data_home() / "fsdd"
+        why = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        if cause is exc and "Spoken Digit" in why:
+            why = type(exc).__name__
+        raise UserError(_FSDD_MISSING.format(where=where, why=why, url=datasets.FSDD_URL,
+                                             target=target)) from None
 
 
 def demo(args):
     """``sklearn-audio demo``: the CNN pipeline on FSDD's official split, with its report."""
-    try:
-        data = load_fsdd(data_home=args.data_home)
-    except OSError as exc:
-        raise UserError(str(exc)) from None
+    data = _load_fsdd(args.data_home)
     train_mask = ~data.test_mask
     _echo(
         "Free Spoken Digit Dataset (CC BY-SA 4.0, Zohar Jackson and contributors): "
         f"{train_mask.sum()} training and {data.test_mask.sum()} test recordings"
     )
+    if args.out_dir:
+        finish_interrupted(Path(args.out_dir) / "fsdd_cnn.skaudio")
+    import_tensorflow_quietly()
     pipeline = build_pipeline("cnn", sr=8000, epochs=args.epochs, random_state=args.random_state,
                               callbacks=[epoch_progress_bar()], verbose=True)
     line, training = _fit_timed(pipeline, data.filenames[train_mask], data.target[train_mask])
@@ -395,11 +510,10 @@ def demo(args):
         out = Path(args.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         pipeline.set_params(clf__callbacks=None)
-        summary = {"model": "cnn", "sr": 8000, "classes": [str(c) for c in labels],
+        summary = {"model": "cnn", "sr": 8000, "classes": [_plain(c) for c in labels],
                    "training": training, "test": report.to_dict()}
-        save_model(out / "fsdd_cnn.joblib", pipeline, **summary)
-        written = _write_outputs(out, "fsdd_cnn", summary, report, data.target[data.test_mask],
-                                 proba, pipeline.named_steps["clf"])
+        written = _write_set(out / "fsdd_cnn.skaudio", pipeline, summary, report,
+                             data.target[data.test_mask], proba)
         _echo(*(f"wrote {p}" for p in written))
     return 0
 
@@ -408,10 +522,15 @@ def tune(args):
     """``sklearn-audio tune``: an Optuna study over the pipeline's classifier."""
     from ..tuning import plot_tuning, tune as run_tuning
 
-    data = _load_labelled_folder(args.data_dir, min_per_class=args.cv)
+    out = Path(args.out_dir) if args.out_dir is not None else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(f"--out-dir {out} is a file, not a folder")
+    data = _load_labelled_folder(args.data_dir, min_per_class=args.cv,
+                                 skip_unreadable=args.skip_unreadable)
     segment_seconds, segment_reason = choose_segmenting(data.durations, args.segment_seconds)
     model, model_reason = _resolve_model(args.model, len(data.filenames))
     _echo(f"segments: {segment_reason}", f"model: {model} ({model_reason})")
+    import_tensorflow_quietly()
     pipeline = build_pipeline(model, sr=args.sr, segment_seconds=segment_seconds,
                               epochs=args.epochs, random_state=args.random_state, verbose=True)
     try:
@@ -429,11 +548,10 @@ def tune(args):
     except RuntimeError as exc:  # e.g. every trial pruned or failed: nothing to report
         raise UserError(str(exc)) from None
     _echo(result.summary())
-    out = Path(args.out_dir)
+    if out is None:
+        _echo("plots: none written (--out-dir DIR writes the optimisation plots there)")
+        return 0
     written = plot_tuning(result.study, out)
     _echo(*(f"wrote {p}" for p in written))
     return 0
 
-
-def stderr(message):
-    print(f"sklearn-audio: error: {message}", file=sys.stderr, flush=True)

@@ -1,28 +1,25 @@
-"""Model files written by ``sklearn-audio train``: a joblib file with a marker and metadata."""
+"""Model files of ``sklearn-audio train``: the safe format of :mod:`sklearn_audio.persistence`.
 
-import datetime
+Files of the older format (a joblib pickle of ``{"format": "sklearn-audio
+model", ...}``) are read only when the user trusts them (``--trust``):
+loading a pickle can run any code it holds. The format is told by content
+(a zip archive with our manifest), never by suffix.
+"""
+
 from pathlib import Path
 
-import joblib
-
-from .. import __version__
 from ._errors import UserError
 
 FORMAT = "sklearn-audio model"
+#: Version of the older joblib bundle, still read with ``--trust``.
 FORMAT_VERSION = 1
 
 
 def save_model(path, pipeline, **metadata):
-    """Write ``pipeline`` and ``metadata`` (JSON-friendly values) to ``path``."""
-    bundle = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "sklearn_audio_version": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "pipeline": pipeline,
-        "metadata": metadata,
-    }
-    joblib.dump(bundle, path)
+    """Write ``pipeline`` and ``metadata`` (JSON-friendly values) to ``path``, safe format."""
+    from .. import persistence
+
+    persistence.save_model(pipeline, path, metadata=metadata)
 
 
 def check_model_path(path):
@@ -34,12 +31,42 @@ def check_model_path(path):
         raise UserError(f"model file not found: {path}")
 
 
-def load_model(path):
-    """Read a model file; a UserError if it is missing or not one of ours.
+def load_model(path, *, trust=False):
+    """``(pipeline, metadata)`` of a model file; a UserError if it cannot be loaded.
 
-    Only open model files you trust: like every pickle-based format, loading
-    one can run code.
+    A file in the safe format loads without trust. With ``trust=True`` a file
+    in the older pickle-based format loads too, and a safe file holding types
+    sklearn-audio does not trust (a custom transformer) loads with them.
     """
+    from .. import persistence
+
+    check_model_path(path)
+    try:
+        kind = persistence._file_kind(path)
+    except OSError as exc:
+        raise UserError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    if kind == "zip":
+        try:
+            pipeline, manifest = persistence._load(path, trust_all=trust)
+        except persistence.ModelFileError as exc:
+            raise UserError(str(exc)) from None
+        return pipeline, manifest.get("metadata", {})
+    if trust:
+        return _load_pickled(path)
+    if kind == "pickle":
+        raise UserError(
+            f"{path} is not a sklearn-audio model file in the safe format: it is pickle-based "
+            "(an older sklearn-audio model file, or another program's), and loading it can "
+            "run any code it holds. If you trust it, pass --trust to load it; saving it again "
+            "with `sklearn-audio train` writes the safe format"
+        )
+    raise UserError(f"{path} is not a sklearn-audio model file (not a zip archive)")
+
+
+def _load_pickled(path):
+    """Read a file of the older joblib format: runs any code the file holds."""
+    import joblib
+
     try:
         bundle = joblib.load(path)
     except FileNotFoundError:

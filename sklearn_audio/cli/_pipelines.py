@@ -12,13 +12,14 @@ genre clips as single examples scored 0.287).
 import math
 import statistics
 
-from sklearn.pipeline import Pipeline
-
-from ..features import MFCCTransformer
-from ..io import AudioLoader
-from ..segment import RawSegmenter
+# The estimators are imported by the functions that build pipelines: the
+# command's parser reads the constants here, and must stay light for
+# ``--help`` and for ``predict`` with an exported model.
 
 MODELS = ("cnn", "lstm", "dense")
+#: Front ends of ``train --features``: MFCCs computed here, or the pretrained
+#: musicnn embedding (one vector per clip, for the dense network).
+FEATURES = ("mfcc", "musicnn")
 
 #: ``--model auto`` trains the CNN from this many training clips, the dense
 #: network on MFCC statistics below it.
@@ -28,6 +29,16 @@ SEGMENT_SECONDS = 3.0
 #: Clips whose median duration exceeds this are segmented by default: two
 #: segments or more per clip.
 SEGMENT_LONGER_THAN = 2 * SEGMENT_SECONDS
+#: Segments per clip the command keeps at most, taken from a clip's start. 30
+#: keeps every segment of a 30-s clip (GTZAN, the music reference: 10 segments
+#: of the default 3 s) even when cut into 1-s segments; the clips of
+#: ``benchmarks/small_data.py`` (1 to 4 s) never reach it. One long recording
+#: no longer pads every other clip to its segment count (a 10-minute file in
+#: 1-s segments would make every clip 600 segments long).
+MAX_SEGMENTS = 30
+#: Files decoded and featurised at a time by the command's pipelines: bounds
+#: the raw audio in memory (32 clips of 30 s at 22,050 Hz: 85 MB of samples).
+CHUNK_SIZE = 32
 #: The classifiers' defaults for the knobs the command exposes, for its help
 #: text (building the parser must not import Keras). A test checks them
 #: against the classifiers' signatures.
@@ -136,8 +147,20 @@ def choose_segmenting(durations, requested=None):
 
 
 def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, random_state=0,
-                   callbacks=None, verbose=False, **classifier_params):
+                   callbacks=None, verbose=False, max_segments=MAX_SEGMENTS,
+                   chunk_size=CHUNK_SIZE, features="mfcc", **classifier_params):
     """Loader, optional segmenter and augmenter, MFCC features and one of our Keras classifiers.
+
+    With ``features="musicnn"``, the front end is instead a
+    :class:`~sklearn_audio.pretrained.MusicnnTransformer` (file paths to one
+    pretrained embedding per clip, its own 3-s patches averaged), followed by
+    the dense network.
+
+    The pipeline is a :class:`~sklearn_audio.StreamingPipeline`:
+    files are decoded, segmented and featurised ``chunk_size`` at a time and
+    only their features are kept, so the memory a data set takes is that of
+    its features, not of its audio. Its output is that of the plain
+    pipeline of the same steps.
 
     Parameters
     ----------
@@ -159,14 +182,25 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
         Extra Keras callbacks for training (a progress bar, a pruning callback).
     verbose : bool
         Progress bar while decoding files.
+    max_segments : int or None, default=MAX_SEGMENTS (30)
+        At most this many segments per clip, taken from the clip's start
+        (:class:`~sklearn_audio.RawSegmenter` drops the rest); None keeps
+        every segment of the longest clip. Only used with ``segment_seconds``.
+    chunk_size : int, default=CHUNK_SIZE (32)
+        Files decoded and featurised at a time.
+    features : {"mfcc", "musicnn"}, default="mfcc"
+        The front end. ``"musicnn"`` needs ``model="dense"`` and takes no
+        ``segment_seconds``, ``augment`` or ``max_segments``.
     **classifier_params
         Parameters of the classifier (``epochs``, ``patience``...); those
         given as None keep the classifier's default.
 
     Returns
     -------
-    pipeline : sklearn.pipeline.Pipeline
-        Steps ``load``, optionally ``seg`` and ``aug``, then ``mfcc`` and ``clf``.
+    pipeline : StreamingPipeline or Pipeline
+        Steps ``load``, optionally ``seg`` and ``aug``, then ``mfcc`` and
+        ``clf``; with ``features="musicnn"`` a plain Pipeline of ``musicnn``
+        (which streams from the paths itself) and ``clf``.
 
     Examples
     --------
@@ -176,12 +210,27 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
     ['load', 'seg', 'aug', 'mfcc', 'clf']
     >>> pipe.named_steps["clf"].epochs, pipe.named_steps["aug"].n_copies
     (30, 2)
+    >>> pipe.named_steps["seg"].max_segments, pipe.chunk_size
+    (30, 32)
+    >>> [name for name, _ in build_pipeline("dense", sr=16000, features="musicnn").steps]
+    ['musicnn', 'clf']
     """
     from .. import models
+    from .._streaming import StreamingPipeline
     from ..augment import WaveformAugmenter
+    from ..features import MFCCTransformer
+    from ..io import AudioLoader
+    from ..segment import RawSegmenter
 
     if model not in MODELS:
         raise ValueError(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}.")
+    if features not in FEATURES:
+        raise ValueError(f"Unknown features {features!r}; choose one of {', '.join(FEATURES)}.")
+    if features == "musicnn" and (model != "dense" or segment_seconds or augment):
+        raise ValueError(
+            "features='musicnn' gives one embedding per clip: it needs model='dense' and no "
+            "segment_seconds or augment (musicnn cuts its own 3-s patches)."
+        )
     if augment and not segment_seconds:
         raise ValueError("augment needs segment_seconds: the augmenter works on segments.")
     classifier_class = {
@@ -193,9 +242,16 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
     params["random_state"] = random_state
     if callbacks:
         params["callbacks"] = callbacks
+    if features == "musicnn":
+        from sklearn.pipeline import Pipeline
+
+        from ..pretrained import MusicnnTransformer
+
+        return Pipeline([("musicnn", MusicnnTransformer()), ("clf", classifier_class(**params))])
     steps = [("load", AudioLoader(sr=sr, verbose=verbose))]
     if segment_seconds:
-        steps.append(("seg", RawSegmenter(segment_seconds=segment_seconds, sr=sr)))
+        steps.append(("seg", RawSegmenter(segment_seconds=segment_seconds, sr=sr,
+                                          max_segments=max_segments)))
     if augment:
         steps.append(("aug", WaveformAugmenter(n_copies=augment, sr=sr,
                                                random_state=random_state)))
@@ -204,7 +260,7 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
         ("mfcc", MFCCTransformer(sr=sr, n_mfcc=n_mfcc, output=output, **spectral_params(sr)))
     )
     steps.append(("clf", classifier_class(**params)))
-    return Pipeline(steps)
+    return StreamingPipeline(steps, chunk_size=chunk_size)
 
 
 def cache_features(pipeline, folder):
@@ -213,7 +269,9 @@ def cache_features(pipeline, folder):
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
-        Feature steps followed by the classifier, as :func:`build_pipeline` makes.
+        Feature steps followed by the classifier, as :func:`build_pipeline`
+        makes. The feature steps keep the pipeline's class, so those of a
+        :class:`~sklearn_audio.StreamingPipeline` still stream.
     folder : str
         The cache folder.
 
@@ -230,7 +288,9 @@ def cache_features(pipeline, folder):
     >>> [name for name, _ in cached.steps]
     ['features', 'clf']
     """
+    from sklearn.pipeline import Pipeline
+
     from ..tuning import CachedTransformer
 
-    features = Pipeline(pipeline.steps[:-1])
+    features = pipeline[:-1]
     return Pipeline([("features", CachedTransformer(features, memory=folder)), pipeline.steps[-1]])

@@ -1,4 +1,6 @@
-"""A tqdm progress bar over training epochs, as a Keras callback."""
+"""Progress bars: over training epochs (a Keras callback), and over files."""
+
+import sys
 
 
 def epoch_progress_bar(description="training"):
@@ -24,6 +26,14 @@ def epoch_progress_bar(description="training"):
             self._bar.update(1)
 
         def on_train_end(self, logs=None):
+            done, total = self._bar.n, self._bar.total
+            if total and done < total:
+                # Early stopping ended the fit: without this the bar would stay at
+                # "24/100" as if frozen while the best weights are restored.
+                self._bar.total = done
+                self._bar.set_description(f"{description}: stopped early at epoch {done}",
+                                          refresh=False)
+                self._bar.refresh()
             self._bar.close()
 
         def __deepcopy__(self, memo):
@@ -36,3 +46,15 @@ def epoch_progress_bar(description="training"):
     # It reads the logs only, never the model, so the fit may run on a reused trainer.
     setattr(EpochProgressBar, MODEL_FREE, True)
     return EpochProgressBar()
+
+
+def file_progress_bar(total, *, quiet=False, description="predicting"):
+    """A tqdm bar over ``total`` files on stderr; silent when quiet or not on a terminal.
+
+    Output redirected to a file or a pipe (a batch job, a log) gets no bar,
+    as bars there are only noise.
+    """
+    from tqdm.auto import tqdm
+
+    disable = quiet or not sys.stderr.isatty()
+    return tqdm(total=total, desc=description, unit="file", disable=disable, file=sys.stderr)

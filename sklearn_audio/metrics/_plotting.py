@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_path
+
 __all__ = ["new_figure", "save_figure"]
 
 
@@ -27,7 +29,9 @@ def save_figure(figure, path, *, dpi=150, **savefig_kw):
     """Save a figure, or the figure of a display or axes, to an image file.
 
     Headless: rendering uses matplotlib's Agg machinery, no display or GUI
-    backend is needed. Missing parent folders are created.
+    backend is needed. Missing parent folders are created. The file is written
+    atomically: a temporary file in the same folder renamed into place, so a
+    crash or a kill leaves the previous file or the new one, never a part.
 
     Parameters
     ----------
@@ -73,7 +77,11 @@ def save_figure(figure, path, *, dpi=150, **savefig_kw):
         path = path.with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
     savefig_kw.setdefault("bbox_inches", "tight")
-    figure.savefig(path, dpi=dpi, **savefig_kw)
+    # A temporary file renamed into place: a kill mid-render never leaves half an image.
+    # The temporary keeps the suffix, and the format is named too, as savefig picks by it.
+    savefig_kw.setdefault("format", path.suffix[1:].lower())
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, dpi=dpi, **savefig_kw)
     return path
 
 

@@ -292,6 +292,45 @@ class ClassificationReport:
         )
 
     @property
+    def absent_labels(self):
+        """The labels with no true sample (support 0), e.g. classes a test set lacks.
+
+        Their recall, F1 and ROC AUC are undefined (0/0, shown as 0 or None)
+        and pull ``macro_avg`` down; :attr:`present_macro_avg` leaves them out.
+
+        Examples
+        --------
+        >>> from sklearn_audio.metrics import ClassificationReport
+        >>> report = ClassificationReport.from_predictions(
+        ...     ["a", "a"], ["a", "a"], labels=["a", "b", "c"])
+        >>> report.absent_labels.tolist()
+        ['b', 'c']
+        >>> report.macro_avg["recall"], report.present_macro_avg["recall"]
+        (0.3333333333333333, 1.0)
+        """
+        return self.labels[np.asarray(self.per_class["support"]) == 0]
+
+    @property
+    def present_macro_avg(self):
+        """The macro average over the labels that have true samples (support > 0).
+
+        Equal to ``macro_avg`` when every label occurs in ``y_true``.
+        """
+        present = np.asarray(self.per_class["support"]) > 0
+        average = {}
+        for name, values in self.per_class.items():
+            if name == "support":
+                continue
+            if values is None:
+                average[name] = None
+                continue
+            values = np.asarray(values, dtype=float)[present]
+            defined = values[~np.isnan(values)]
+            average[name] = float(defined.mean()) if len(defined) else None
+        average["support"] = self.macro_avg["support"]
+        return average
+
+    @property
     def n_samples(self):
         """Number of samples evaluated."""
         return int(self.confusion_matrix.sum())
@@ -402,7 +441,11 @@ class ClassificationReport:
             [str(label)] + [format_number(self.per_class[name][k]) for name in header[1:]]
             for k, label in enumerate(self.labels.tolist())
         ]
-        for title, average in [("macro avg", self.macro_avg), ("weighted avg", self.weighted_avg)]:
+        averages = [("macro avg", self.macro_avg), ("weighted avg", self.weighted_avg)]
+        absent = self.absent_labels
+        if 0 < len(absent) < len(self.labels):
+            averages.insert(1, ("macro avg (present)", self.present_macro_avg))
+        for title, average in averages:
             rows.append([title] + [format_number(average[name]) for name in header[1:]])
         summary = [f"accuracy: {format_number(self.accuracy)}"]
         if self.log_loss is not None:
@@ -421,6 +464,11 @@ class ClassificationReport:
                 format_table(header, rows),
                 "",
                 *summary,
+                *(
+                    [f"no true sample of: {', '.join(map(str, absent.tolist()))} (their recall "
+                     "is 0/0, shown as 0; 'macro avg (present)' leaves them out)"]
+                    if len(absent) else []
+                ),
                 "",
                 "confusion matrix (rows: true label, columns: predicted label)",
                 format_table([""] + shown, cm_rows),

@@ -285,6 +285,21 @@ class KerasAudioClassifier(KerasClassifier):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
+    # -- persistence ------------------------------------------------------------
+    # Pickle stores the network through scikeras's Model.__reduce__, as before.
+    # Only inside sklearn_audio.save_model / load_model do these swap the
+    # network for a reference to its own ``.keras`` member of the archive
+    # (skops stores no Keras objects), and back.
+    def __getstate__(self):
+        from ..persistence import _detach_networks
+
+        return _detach_networks(self, super().__getstate__())
+
+    def __setstate__(self, state):
+        from ..persistence import _attach_networks
+
+        super().__setstate__(_attach_networks(self, state))
+
     # -- parameters -----------------------------------------------------------
     def _check_params(self):
         """Validate every parameter; return the ones fit needs, normalised."""
