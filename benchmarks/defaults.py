@@ -13,6 +13,10 @@ features are the README's front end (``AudioLoader(sr=22050) ->
 RawSegmenter(segment_seconds=3.0) -> MFCCTransformer(n_mfcc=13)``, with
 ``output="stats"`` for ``DenseClassifier``), computed once per set, so only
 the classifier differs between rows. Every fit uses ``random_state=seed``.
+The ``cmn``/``cmvn`` variants change the features instead: each clip's MFCC
+frames are centred (and scaled) on their own statistics, padding excluded
+(``cmvn``), the candidate for a library-level per-clip normalisation;
+``-c0`` drops MFCC 0, ``+delta`` adds first-order deltas.
 
 Sets (``$SKLEARN_AUDIO_DATA``, else ``../shared/data``):
 

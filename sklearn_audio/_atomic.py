@@ -12,7 +12,8 @@ removes.
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 _TMP_SUFFIX = ".tmp"
@@ -36,6 +37,30 @@ def _fsync_folder(folder):
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _create_temporary(path):
+    """A new empty file beside ``path``, with the permissions ``path`` has or would get.
+
+    ``tempfile.mkstemp`` creates files readable by their owner only, and the
+    rename would carry that mode to the destination: a model or an export
+    meant for a service account would become unreadable to it. The file is
+    created with mode 0o666 instead, which the umask narrows exactly as for
+    any new file, and an existing destination keeps its own mode.
+    """
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}{_TMP_SUFFIX}{path.suffix}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # pragma: no cover - a 32-bit name collision
+            continue
+        break
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
+    finally:
+        os.close(fd)
+    return tmp
 
 
 @contextlib.contextmanager
@@ -75,11 +100,7 @@ def atomic_path(path):
     for stale in _stale_temporaries(path):
         with contextlib.suppress(OSError):
             stale.unlink()
-    fd, tmp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=f"{_TMP_SUFFIX}{path.suffix}"
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _create_temporary(path)
     try:
         yield tmp
         _fsync(tmp)

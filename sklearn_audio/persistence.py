@@ -265,7 +265,8 @@ def save_model(estimator, path, *, metadata=None):
         own format).
     path : str or os.PathLike
         The file to write; replaced atomically (a reader sees the old file or
-        the new one). Any suffix; ``.skaudio`` or ``.joblib`` are usual.
+        the new one). Any suffix; ``.skaudio`` is usual (not ``.joblib``: the
+        file is not one joblib can read).
     metadata : dict, default=None
         JSON values to keep with the model (NumPy scalars and arrays are
         converted); :func:`read_metadata` gives them back.
@@ -350,9 +351,17 @@ def save_model(estimator, path, *, metadata=None):
         "networks": [{"member": member, "owner": owner} for member, _, owner in table.entries],
         "metadata": metadata,
     }
+    manifest_text = json.dumps(manifest, indent=2)
+    if len(manifest_text.encode("utf-8")) > _MAX_MANIFEST_BYTES:
+        # load_model refuses larger manifests: never write a file it cannot read.
+        raise ValueError(
+            f"metadata too large for {path}: its manifest would take "
+            f"{len(manifest_text.encode('utf-8')):,} bytes, more than {_MAX_MANIFEST_BYTES:,}; "
+            "keep large records (per-file results) in a file of their own"
+        )
     with atomic_path(path) as tmp, tempfile.TemporaryDirectory() as scratch:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(_MANIFEST, json.dumps(manifest, indent=2))
+            archive.writestr(_MANIFEST, manifest_text)
             archive.writestr(_ESTIMATOR, estimator_bytes)
             for member, network, _ in table.entries:
                 # keras.saving writes to a path ending in ".keras" only.

@@ -34,15 +34,12 @@ _BLOCK_SECONDS = 10.0  # decoded per read when streaming windows
 
 def _tflite_metadata(content, path):
     """The JSON description stored in the flatbuffer's metadata."""
-    from ai_edge_litert import schema_py_generated as schema
+    from ._compat.litert import read_metadata_entry
 
     try:
-        model = schema.Model.GetRootAs(content, 0)
-        for i in range(model.MetadataLength()):
-            entry = model.Metadata(i)
-            if entry.Name() == _METADATA_NAME.encode():
-                data = model.Buffers(entry.Buffer()).DataAsNumpy()
-                return json.loads(bytes(data).decode("utf-8"))
+        data = read_metadata_entry(content, _METADATA_NAME)
+        if data is not None:
+            return json.loads(data.decode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - any parse failure means "not a model of ours"
         raise ValueError(
             f"{path} is not a LiteRT model file ({type(exc).__name__}: {exc})."
@@ -158,6 +155,16 @@ class ExportedModel:
         The description stored in the file (features, classifier, version).
     path : str
         The file loaded.
+
+    Examples
+    --------
+    >>> from sklearn_audio.runtime import load_exported
+    >>> model = load_exported("model.tflite")                 # doctest: +SKIP
+    >>> model.classes_, model.sr                              # doctest: +SKIP
+    (array(['music', 'speech'], dtype='<U6'), 22050)
+    >>> model.predict_proba_paths(["a.wav", "b.flac"])        # doctest: +SKIP
+    array([[0.97, 0.03],
+           [0.12, 0.88]])
     """
 
     def __init__(self, path, backend):

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -63,3 +64,18 @@ def test_kill_during_write_leaves_the_previous_file(tmp_path):
     finally:
         proc.wait(timeout=30)
     assert target.read_bytes() == b"good model"
+
+
+def test_new_files_get_the_umask_mode_and_existing_ones_keep_theirs(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        fresh = tmp_path / "model.skaudio"
+        atomic_write_bytes(fresh, b"new")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        kept = tmp_path / "shared.json"
+        kept.write_text("old")
+        kept.chmod(0o664)
+        atomic_write_text(kept, "new")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o664
+    finally:
+        os.umask(previous)

@@ -83,7 +83,28 @@ def test_an_interrupted_commit_is_completed_by_the_next_command(tmp_path, monkey
 def test_a_set_killed_before_its_commit_leaves_the_old_one(tmp_path):
     _staged_set(tmp_path, "old").commit()
     _staged_set(tmp_path, "new")  # never committed: the process died
+    assert not finish_interrupted(tmp_path / "m.joblib", remove_staged=True)
+    assert sorted(p.read_text() for p in tmp_path.iterdir()) == [
+        "model old", "report old", "roc old"]
+
+
+def test_a_reader_leaves_the_staged_files_of_a_running_train(tmp_path):
+    _staged_set(tmp_path, "old").commit()
+    writing = _staged_set(tmp_path, "new")  # a train still staging its set
+    # predict, evaluate or export meanwhile: they must not touch the staged files.
     assert not finish_interrupted(tmp_path / "m.joblib")
+    writing.commit()
+    assert sorted(p.read_text() for p in tmp_path.iterdir()) == [
+        "model new", "report new", "roc new"]
+
+
+def test_a_commit_whose_staged_files_vanished_keeps_the_old_set(tmp_path):
+    _staged_set(tmp_path, "old").commit()
+    writing = _staged_set(tmp_path, "new")
+    next(p for p in tmp_path.iterdir() if p.name.endswith(".staged.joblib")).unlink()
+    with pytest.raises(RuntimeError, match="disappeared"):
+        writing.commit()
+    writing.discard()
     assert sorted(p.read_text() for p in tmp_path.iterdir()) == [
         "model old", "report old", "roc old"]
 
@@ -133,6 +154,9 @@ def test_killing_a_real_train_leaves_the_old_or_the_new_set(mss_dir, tmp_path, c
         finish_interrupted(folder / "m.joblib")
         assert check_set(folder / "m.joblib") == [], marker
         assert (_model_sha(folder) == old) == (expected == "old"), marker
-        assert not [p.name for p in folder.iterdir() if p.name.startswith(".")], marker
         assert main(["evaluate", str(folder / "m.joblib"), str(data)]) == 0, marker
         capsys.readouterr()
+        # Staged leftovers of the killed run are removed by the next train, before it stages.
+        finish_interrupted(folder / "m.joblib", remove_staged=True)
+        assert not [p.name for p in folder.iterdir() if p.name.startswith(".")], marker
+        assert check_set(folder / "m.joblib") == [], marker

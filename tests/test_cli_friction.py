@@ -77,6 +77,26 @@ def test_tensorflow_start_up_lines_are_silenced(tmp_path):
         pytest.skip("this TensorFlow build prints no start-up lines to hide")
 
 
+def test_an_in_process_command_leaves_the_logging_state_as_found(tmp_path, monkeypatch,
+                                                                 capsys):
+    # main() in a notebook or a test: the environment and absl's verbosity come back.
+    from absl import logging as absl_logging
+
+    data = _labelled(tmp_path / "data")
+    for level in (None, "1"):
+        if level is None:
+            monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+        else:
+            monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", level)
+        absl_logging.set_verbosity(absl_logging.INFO)
+        status = main(["train", str(data), "--sr", "8000", "--model", "dense", "--epochs", "1",
+                       "--test-size", "0.5", "--out", str(tmp_path / "m.skaudio")])
+        assert status == 0, capsys.readouterr().err
+        assert os.environ.get("TF_CPP_MIN_LOG_LEVEL") == level
+        assert absl_logging.get_verbosity() == absl_logging.INFO
+    absl_logging.set_verbosity(absl_logging.WARNING)
+
+
 def test_fsdd_data_home_is_the_level_of_sklearn_audio_data(tmp_path, monkeypatch, capsys):
     seen = []
 
@@ -182,6 +202,11 @@ def test_skip_unreadable_lists_and_records_the_skipped_files(tmp_path, capsys):
     skipped = json.loads((tmp_path / "m.report.json").read_text())["skipped_files"]
     assert sorted(Path(entry["file"]).name for entry in skipped) == ["empty.wav", "text.wav"]
     assert all(entry["reason"] for entry in skipped)
+    # A file whose header reads but whose audio fails later is skipped too: the
+    # loader decodes it as silence, with a warning naming it.
+    from sklearn_audio import load_model
+
+    assert load_model(tmp_path / "m.joblib").named_steps["load"].on_unreadable == "skip"
 
 
 @pytest.mark.slow

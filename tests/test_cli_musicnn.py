@@ -97,3 +97,13 @@ def test_train_on_musicnn_features_end_to_end(mss_dir, tmp_path, capsys):
     files = [row["file"] for row in report["test_files"]]
     predicted = [row["predicted"] for row in report["test_files"]]
     assert list(pipeline.predict(files)) == predicted
+    # A timeline: windows go through the whole pipeline, musicnn included.
+    clip = files[0]
+    status, printed, _ = _run(capsys, "predict", str(out), clip, "--window", "5",
+                              "--format", "jsonl")
+    assert status == 0
+    (row,) = [json.loads(line) for line in printed.splitlines()]
+    assert (row["start"], row["label"]) == (0.0, pipeline.predict([clip])[0])
+    expected = pipeline.predict_proba([clip])[0]
+    got = [row["probabilities"][str(c)] for c in pipeline.classes_]
+    np.testing.assert_allclose(got, expected, atol=1e-4)

@@ -1,14 +1,13 @@
-"""TensorFlow's private LiteRT helpers behind sklearn_audio._compat.tflite still behave."""
+"""The private LiteRT helpers behind sklearn_audio._compat.tflite and .litert still behave."""
 
 import json
 
 import numpy as np
-import pytest
+import tensorflow as tf
+from ai_edge_litert import interpreter as litert
 
-tf = pytest.importorskip("tensorflow")
-litert = pytest.importorskip("ai_edge_litert.interpreter")
-
-from sklearn_audio._compat.tflite import add_metadata, freeze_variables  # noqa: E402
+from sklearn_audio._compat.litert import read_metadata_entry
+from sklearn_audio._compat.tflite import add_metadata, freeze_variables
 
 
 def _convert(function):
@@ -55,3 +54,15 @@ def test_add_metadata_stores_a_named_entry_the_runtime_reads(tmp_path):
     interpreter.invoke()
     np.testing.assert_allclose(
         interpreter.get_tensor(interpreter.get_output_details()[0]["index"]), 2.0)
+
+
+def test_read_metadata_entry_reads_what_add_metadata_wrote():
+    # ai_edge_litert.schema_py_generated: Model.GetRootAs, Metadata, Buffers
+    @tf.function(input_signature=[tf.TensorSpec([1, 3], tf.float32)])
+    def double(x):
+        return 2.0 * x
+
+    content = add_metadata(_convert(double.get_concrete_function()), "probe", "é and 1 2 3")
+    assert read_metadata_entry(content, "probe").decode("utf-8") == "é and 1 2 3"
+    assert read_metadata_entry(content, "absent") is None
+

@@ -213,6 +213,19 @@ def test_bad_metadata_fails_before_writing(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m.skaudio"]
 
 
+def test_metadata_too_large_to_load_is_refused_when_saving(tmp_path):
+    path = tmp_path / "m.skaudio"
+    save_model(StandardScaler(), path, metadata={"run": 1})
+    files = [{"file": f"data/class/clip{k:06d}.wav", "true": "a", "predicted": "b"}
+             for k in range(30_000)]
+    with pytest.raises(ValueError, match="metadata too large"):
+        save_model(StandardScaler(), path, metadata={"test_files": files})
+    assert read_metadata(path)["metadata"] == {"run": 1}
+    # Just under the limit still loads.
+    save_model(StandardScaler(), path, metadata={"test_files": files[:8_000]})
+    assert len(read_metadata(path)["metadata"]["test_files"]) == 8_000
+
+
 def test_skops_part_alone_does_not_pass_for_a_fitted_classifier(keras_pipelines, tmp_path):
     pipe, _, _ = keras_pipelines["dense"]
     path = save_model(pipe, tmp_path / "m.skaudio")

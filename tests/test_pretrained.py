@@ -349,7 +349,8 @@ def test_safe_format_round_trip():
 
 
 def test_safe_model_file_round_trip(tmp_path):
-    persistence = pytest.importorskip("sklearn_audio.persistence")
+    from sklearn_audio import persistence
+
     X = np.stack([tone(f, 1.0, 16000) for f in (220.0, 247.0, 1760.0, 1975.0)])
     y = np.array(["low", "low", "high", "high"])
     model = make_pipeline(MusicnnTransformer(model="MSD_vgg"), StandardScaler(),

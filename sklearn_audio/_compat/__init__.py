@@ -9,7 +9,8 @@ instead of silently changing results.
 
 * :mod:`._compat.sklearn`: scikit-learn;
 * :mod:`._compat.keras`: Keras 3 and TensorFlow;
-* :mod:`._compat.tflite`: TensorFlow's LiteRT (TFLite) writing helpers.
+* :mod:`._compat.tflite`: TensorFlow's LiteRT (TFLite) writing helpers;
+* :mod:`._compat.litert`: the LiteRT runtime's flatbuffer schema (no TensorFlow).
 
 No scikeras private remains: the classifiers call Keras's ``fit`` themselves
 and use scikeras only as their public base class (which also makes fitted

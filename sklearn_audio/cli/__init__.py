@@ -85,9 +85,9 @@ def _fraction_or_zero(text):
 
 
 TRUST_HELP = (
-    "load a model file in the older pickle-based format: loading such a file can run any "
-    "code it holds, so give this only for files you made or trust; the default safe format "
-    "needs no trust"
+    "load a model file in the older pickle-based format, or a safe model file holding types "
+    "outside the trusted list: loading such a file can run any code it holds, so give this "
+    "only for files you made or trust; the default safe format needs no trust"
 )
 SKIP_UNREADABLE_HELP = (
     "skip files that cannot be read as audio (empty, truncated, not audio), list them and "
@@ -107,7 +107,8 @@ def _add_model_options(parser, *, epochs_help):
              f"training clips, where it is the most accurate, cnn from {AUTO_CNN_MIN_CLIPS})",
     )
     parser.add_argument("--sr", type=_positive_int, default=22050, metavar="HZ",
-                        help="sampling rate files are resampled to (default: 22050)")
+                        help="sampling rate files are resampled to; --features musicnn "
+                             "always uses its own 16000 (default: 22050)")
     parser.add_argument(
         "--segment-seconds", type=_non_negative_float, default=None, metavar="S",
         help=f"cut clips into segments of S seconds, 0 keeps whole clips; predictions stay per "
@@ -381,9 +382,14 @@ def main(argv=None):
     TensorFlow's start-up lines are silenced unless ``TF_CPP_MIN_LOG_LEVEL``
     is set.
     """
-    # Before anything imports TensorFlow: it reads its log level once, at import.
-    _tensorflow.configure_logging()
     args = build_parser().parse_args(argv)
+    # Before anything imports TensorFlow (it reads its log level once, at
+    # import); the caller's settings come back when the command ends.
+    with _tensorflow.quiet_logging():
+        return _run(args)
+
+
+def _run(args):
     try:
         return args.handler(args)
     except (UserError, AudioFileError, FileNotFoundError, ConnectionError, ValueError) as exc:

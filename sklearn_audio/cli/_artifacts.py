@@ -1,6 +1,6 @@
 """The set of files ``train`` (and ``demo --out-dir``) writes: replaced as a whole, or not at all.
 
-A set is the model file ``<stem>.joblib``, ``<stem>.report.json`` and the
+A set is the model file (e.g. ``<stem>.skaudio``), ``<stem>.report.json`` and the
 plots ``<stem>.<plot>.png``. Each file is written atomically
 (:mod:`sklearn_audio._atomic`), but renaming several files is not one atomic
 step, so the set is replaced in three phases:
@@ -15,7 +15,9 @@ step, so the set is replaced in three phases:
 
 A kill during phase 3 leaves the record behind; :func:`finish_interrupted`,
 which ``train``, ``evaluate``, ``predict`` and ``export`` call before they
-touch a model file, completes the renames. So every command sees either the
+touch a model file, completes the renames (only ``train`` itself removes
+staged files never committed: they may be those of a ``train`` still
+running). So every command sees either the
 previous set or the new one. ``report.json`` names the model file's SHA-256,
 size and creation time, so a mismatch made by hand is detectable too
 (:func:`check_set`).
@@ -97,11 +99,14 @@ def _apply(record_path):
     _fsync_folder(folder)
 
 
-def finish_interrupted(model_path):
+def finish_interrupted(model_path, *, remove_staged=False):
     """Complete a replacement of the set of ``model_path`` that a kill interrupted.
 
-    Returns True when there was one to complete. Staged files that were
-    never committed (a kill before the commit) are removed.
+    Returns True when there was one to complete. With ``remove_staged``
+    (only for the writer of a new set, before it stages its own files),
+    staged files never committed (a kill before the commit) are removed too.
+    Readers (``predict``, ``evaluate``, ``export``) leave them alone: they
+    may belong to a ``train`` still writing its set.
     """
     model_path = Path(model_path)
     if not model_path.parent.is_dir():
@@ -111,10 +116,11 @@ def finish_interrupted(model_path):
     if record.is_file():
         _apply(record)
         finished = True
-    # Staged files, and the temporaries of staged files killed while being written.
-    for pattern in (f".{model_path.stem}.*.staged*", f"..{model_path.stem}.*.staged*"):
-        for stale in model_path.parent.glob(pattern):
-            stale.unlink(missing_ok=True)
+    if remove_staged:
+        # Staged files, and the temporaries of staged files killed while being written.
+        for pattern in (f".{model_path.stem}.*.staged*", f"..{model_path.stem}.*.staged*"):
+            for stale in model_path.parent.glob(pattern):
+                stale.unlink(missing_ok=True)
     return finished
 
 
@@ -151,6 +157,13 @@ class StagedSet:
         renames = [[self._staged[name].name, name] for name in finals]
         remove = [p.name for p in _set_members(self.model_path) if p.name not in self._staged]
         record = _commit_record(self.model_path)
+        missing = [name for name, path in self._staged.items() if not path.is_file()]
+        if missing:
+            # Removed by someone else: committing would pair the new report with the old model.
+            raise RuntimeError(
+                f"staged files of {self.model_path} disappeared before the commit "
+                f"({', '.join(missing)}); the previous set is kept"
+            )
         _test_hook("commit")
         atomic_write_text(record, json.dumps({"renames": renames, "remove": remove}))
         # From here on the new set is the one: an interruption is completed, not undone.

@@ -26,7 +26,7 @@ from ._pipelines import (
     choose_model,
     choose_segmenting,
 )
-from ._predict import check_model_file, load_saved_model, predict  # noqa: F401 (handler)
+from ._predict import check_model_file, load_saved_model
 from ._progress import epoch_progress_bar
 from ._tensorflow import import_tensorflow_quietly
 
@@ -256,7 +256,10 @@ def _write_set(model_path, pipeline, summary, report, y_true, proba):
             plots.append(final)
         staged.step("model")
         staged_model = staged.path_for(model_path.name)
-        save_model(staged_model, pipeline, **summary)
+        # Per-file results grow with the data: report.json keeps them, the
+        # model's manifest (read whole at every load) the rest of the summary.
+        save_model(staged_model, pipeline,
+                   **{k: v for k, v in summary.items() if k != "test_files"})
         summary = {**summary, "model_file": {
             "name": model_path.name,
             "sha256": sha256_of(staged_model),
@@ -297,7 +300,7 @@ def train(args):
         raise UserError(f"--out {out} is a folder; name the model file to write")
     _check_training_flags(args)
     out.parent.mkdir(parents=True, exist_ok=True)
-    finish_interrupted(out)
+    finish_interrupted(out, remove_staged=True)
     min_per_class = args.cv if args.cv else 2
     data = _load_labelled_folder(args.data_dir, min_per_class=min_per_class,
                                  skip_unreadable=args.skip_unreadable)
@@ -336,14 +339,15 @@ def train(args):
     pipeline = build_pipeline(
         model, sr=args.sr, segment_seconds=segment_seconds, augment=args.augment,
         random_state=args.random_state, callbacks=[epoch_progress_bar()], verbose=True,
-        features=features, **_segment_params(args), **_classifier_params(args),
+        features=features, on_unreadable="skip" if args.skip_unreadable else "raise",
+        **_segment_params(args), **_classifier_params(args),
     )
     summary = {
         "model": model,
         "features": features,
         "model_choice": {"requested": args.model, "reason": model_reason,
                          "training_clips": len(X_train)},
-        "sr": args.sr,
+        "sr": 16000 if features == "musicnn" else args.sr,
         "segment_seconds": segment_seconds,
         "segmenting": {"requested": args.segment_seconds, "reason": segment_reason},
         "classes": [str(c) for c in data.target_names],
@@ -410,6 +414,9 @@ def evaluate(args):
     data = _load_labelled_folder(args.data_dir, allow_single_class=True,
                                  skip_unreadable=args.skip_unreadable)
     pipeline = load_saved_model(args.model_file, trust=args.trust)
+    if args.skip_unreadable and "load__on_unreadable" in pipeline.get_params():
+        # A file whose header reads but whose audio does not: silence, with a warning.
+        pipeline.set_params(load__on_unreadable="skip")
     known = {str(_plain(c)) for c in pipeline.classes_}
     given = {str(_plain(c)) for c in data.target_names}
     unknown = sorted(given - known)
@@ -496,7 +503,7 @@ def demo(args):
         f"{train_mask.sum()} training and {data.test_mask.sum()} test recordings"
     )
     if args.out_dir:
-        finish_interrupted(Path(args.out_dir) / "fsdd_cnn.skaudio")
+        finish_interrupted(Path(args.out_dir) / "fsdd_cnn.skaudio", remove_staged=True)
     import_tensorflow_quietly()
     pipeline = build_pipeline("cnn", sr=8000, epochs=args.epochs, random_state=args.random_state,
                               callbacks=[epoch_progress_bar()], verbose=True)
@@ -532,7 +539,8 @@ def tune(args):
     _echo(f"segments: {segment_reason}", f"model: {model} ({model_reason})")
     import_tensorflow_quietly()
     pipeline = build_pipeline(model, sr=args.sr, segment_seconds=segment_seconds,
-                              epochs=args.epochs, random_state=args.random_state, verbose=True)
+                              epochs=args.epochs, random_state=args.random_state, verbose=True,
+                              on_unreadable="skip" if args.skip_unreadable else "raise")
     try:
         # Every trial cross-validates on the same folds: their features are computed
         # once, in a cache that lives as long as this command.

@@ -5,7 +5,6 @@ scikit-learn (see :mod:`sklearn_audio.runtime`): this module imports them only
 inside :func:`export`.
 """
 
-import inspect
 from pathlib import Path
 
 from ._errors import UserError
@@ -18,10 +17,7 @@ def _load_pipeline(model_file, trust):
     from ._model_file import check_model_path, load_model
 
     check_model_path(model_file)
-    # ``trust`` is passed only where load_model accepts it.
-    if "trust" in inspect.signature(load_model).parameters:
-        return load_model(model_file, trust=trust)
-    return load_model(model_file)
+    return load_model(model_file, trust=trust)
 
 
 def export(args):

@@ -148,7 +148,8 @@ def choose_segmenting(durations, requested=None):
 
 def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, random_state=0,
                    callbacks=None, verbose=False, max_segments=MAX_SEGMENTS,
-                   chunk_size=CHUNK_SIZE, features="mfcc", **classifier_params):
+                   chunk_size=CHUNK_SIZE, features="mfcc", on_unreadable="raise",
+                   **classifier_params):
     """Loader, optional segmenter and augmenter, MFCC features and one of our Keras classifiers.
 
     With ``features="musicnn"``, the front end is instead a
@@ -188,6 +189,9 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
         every segment of the longest clip. Only used with ``segment_seconds``.
     chunk_size : int, default=CHUNK_SIZE (32)
         Files decoded and featurised at a time.
+    on_unreadable : {"raise", "skip"}, default="raise"
+        The loader's: ``"skip"`` decodes a file that fails mid-way as
+        silence, with a warning naming it (``--skip-unreadable``).
     features : {"mfcc", "musicnn"}, default="mfcc"
         The front end. ``"musicnn"`` needs ``model="dense"`` and takes no
         ``segment_seconds``, ``augment`` or ``max_segments``.
@@ -248,7 +252,7 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
         from ..pretrained import MusicnnTransformer
 
         return Pipeline([("musicnn", MusicnnTransformer()), ("clf", classifier_class(**params))])
-    steps = [("load", AudioLoader(sr=sr, verbose=verbose))]
+    steps = [("load", AudioLoader(sr=sr, verbose=verbose, on_unreadable=on_unreadable))]
     if segment_seconds:
         steps.append(("seg", RawSegmenter(segment_seconds=segment_seconds, sr=sr,
                                           max_segments=max_segments)))

@@ -38,7 +38,9 @@ class PipelinePredictor:
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
-        Fitted, its first step an :class:`~sklearn_audio.AudioLoader` named ``load``.
+        Fitted. Its first step is an :class:`~sklearn_audio.AudioLoader`, or a
+        front end that takes paths and waveforms at its ``sr`` parameter
+        (:class:`~sklearn_audio.pretrained.MusicnnTransformer`).
     batch_size : int
         Windows classified together by :meth:`predict_proba_windows`.
 
@@ -61,14 +63,20 @@ class PipelinePredictor:
     """
 
     def __init__(self, pipeline, *, batch_size=64):
+        from ..io import AudioLoader
+
         self.pipeline = pipeline
         self.batch_size = batch_size
-        loader = pipeline.steps[0][1]
+        first = pipeline.steps[0][1]
         # A model trained with the command keeps its decoding progress bar on:
         # predict shows its own bar, over every file.
-        if "verbose" in loader.get_params():
-            loader.set_params(verbose=False)
-        self._loader = loader
+        if "verbose" in first.get_params():
+            first.set_params(verbose=False)
+        # Windows are decoded here, at the rate the first step expects: they skip
+        # an AudioLoader, and go to a front end that reads waveforms itself
+        # (MusicnnTransformer, at its ``sr``) through the whole pipeline.
+        self._after_loading = pipeline[1:] if isinstance(first, AudioLoader) else pipeline
+        self._sr = first.sr
 
     @property
     def classes_(self):
@@ -76,7 +84,7 @@ class PipelinePredictor:
 
     @property
     def sr(self):
-        return self._loader.sr
+        return self._sr
 
     def predict_proba_paths(self, paths):
         """Class probabilities of whole files, shape (n_files, n_classes)."""
@@ -93,7 +101,6 @@ class PipelinePredictor:
         from ..io import audio_duration, load_audio
 
         duration = audio_duration(path)
-        after_loading = self.pipeline[1:]
         starts = np.arange(0.0, duration, window_seconds)
         for first in range(0, len(starts), self.batch_size):
             chunk = starts[first:first + self.batch_size]
@@ -102,7 +109,7 @@ class PipelinePredictor:
                 load_audio(path, sr=self.sr, mono=True, offset=start, duration=end - start)
                 for start, end in spans
             ]
-            proba = after_loading.predict_proba(_as_batch(waves))
+            proba = self._after_loading.predict_proba(_as_batch(waves))
             yield from ((start, end, row) for (start, end), row in zip(spans, proba))
 
 

@@ -17,8 +17,10 @@ import os
 import sys
 
 _LEVEL = "TF_CPP_MIN_LOG_LEVEL"
-# Whether the user set the level before the command first ran; None until then.
+# Whether the user set the level before the command ran; None outside a command.
 _user_level = None
+# absl's verbosity before the command lowered it; None when it did not.
+_absl_before = None
 
 
 def configure_logging():
@@ -30,6 +32,32 @@ def configure_logging():
     if _user_level is None:
         _user_level = _LEVEL in os.environ
     os.environ.setdefault(_LEVEL, "3")
+
+
+@contextlib.contextmanager
+def quiet_logging():
+    """:func:`configure_logging` for the length of one command, then the caller's state back.
+
+    ``main`` may run inside a notebook or a test: the environment variable and
+    absl's verbosity are restored when the command ends.
+    """
+    global _user_level, _absl_before
+    saved_level, saved_user = os.environ.get(_LEVEL), _user_level
+    _user_level = None
+    configure_logging()
+    try:
+        yield
+    finally:
+        if saved_level is None:
+            os.environ.pop(_LEVEL, None)
+        else:
+            os.environ[_LEVEL] = saved_level
+        _user_level = saved_user
+        if _absl_before is not None:
+            from absl import logging as absl_logging
+
+            absl_logging.set_verbosity(_absl_before)
+            _absl_before = None
 
 
 @contextlib.contextmanager
@@ -72,4 +100,7 @@ def import_tensorflow_quietly():
     except ImportError:  # pragma: no cover - absl comes with TensorFlow
         return
     # absl's Python logger repeats warnings meant for TensorFlow developers.
+    global _absl_before
+    if _absl_before is None:
+        _absl_before = absl_logging.get_verbosity()
     absl_logging.set_verbosity(absl_logging.ERROR)

@@ -16,7 +16,17 @@ __all__ = ["ExportSpec", "UnsupportedPipelineError", "describe_pipeline"]
 
 
 class UnsupportedPipelineError(ValueError):
-    """The fitted pipeline uses a step or a setting the exporter cannot put in a graph."""
+    """The fitted pipeline uses a step or a setting the exporter cannot put in a graph.
+
+    The message names the step and the parameter. A subclass of
+    :class:`ValueError`.
+
+    Examples
+    --------
+    >>> from sklearn_audio.export import UnsupportedPipelineError
+    >>> issubclass(UnsupportedPipelineError, ValueError)
+    True
+    """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +50,13 @@ class ExportSpec:
         How segment probabilities become clip probabilities.
     classes : list
         Class labels as plain Python values, in column order.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from sklearn_audio.export import ExportSpec
+    >>> [field.name for field in dataclasses.fields(ExportSpec)]
+    ['sr', 'segment', 'features', 'classifier', 'aggregate', 'classes']
     """
 
     sr: int
@@ -143,6 +160,18 @@ def describe_pipeline(pipeline):
     ------
     UnsupportedPipelineError
         Naming the step and the parameter the exporter cannot reproduce.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import Pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_audio import AudioLoader
+    >>> from sklearn_audio.export import describe_pipeline
+    >>> describe_pipeline(Pipeline([("load", AudioLoader(sr=8000)),
+    ...                             ("scale", StandardScaler())]))
+    Traceback (most recent call last):
+    ...
+    sklearn_audio.export._spec.UnsupportedPipelineError: Cannot export a pipeline of steps ['AudioLoader', 'StandardScaler']: ...
     """
     from ..augment import WaveformAugmenter
     from ..features import MelSpectrogramTransformer, MFCCTransformer

@@ -315,6 +315,14 @@ class ClassificationReport:
         """The macro average over the labels that have true samples (support > 0).
 
         Equal to ``macro_avg`` when every label occurs in ``y_true``.
+
+        Examples
+        --------
+        >>> from sklearn_audio.metrics import ClassificationReport
+        >>> report = ClassificationReport.from_predictions(
+        ...     ["a", "a", "b"], ["a", "b", "b"], labels=["a", "b", "c"])
+        >>> report.present_macro_avg["recall"]
+        0.75
         """
         present = np.asarray(self.per_class["support"]) > 0
         average = {}

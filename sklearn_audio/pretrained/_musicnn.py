@@ -434,6 +434,13 @@ def tag_files(paths, model="MSD_musicnn", top_n=5, *, batch_size=8, n_jobs=None)
     ------
     FileNotFoundError, sklearn_audio.AudioFileError
         For a missing or undecodable file (the message names it).
+
+    Examples
+    --------
+    >>> from sklearn_audio.pretrained import format_tags, tag_files
+    >>> rows = tag_files(["song.mp3"], top_n=3)                # doctest: +SKIP
+    >>> print("\\n".join(format_tags(rows)))                    # doctest: +SKIP
+    song.mp3: rock 0.62, alternative 0.31, indie 0.28
     """
     paths = as_path_array(paths)
     transformer = MusicnnTransformer(model=model, output="taggram", batch_size=batch_size,
