@@ -304,7 +304,7 @@ def run(family, set_names, variant_names, seed, front_end="readme", max_folds=No
         if not row:
             continue
         cells = "".join(f"{row[n][0]:>13.3f}" if n in row else f"{'':>13}" for n in set_names)
-        common = [n for n in set_names if n in row and n in results["default"]]
+        common = [n for n in set_names if n in row and n in results.get("default", row)]
         mean = np.mean([row[n][0] for n in common])
         if variant == "default":
             base = mean
@@ -321,13 +321,15 @@ def main():
     parser.add_argument("--front-end", choices=["readme", "fsdd8k"], default="readme",
                         help="fsdd8k: benchmarks/fsdd.py's 8 kHz front end for the FSDD sets")
     parser.add_argument("--max-folds", type=int, default=None, help="first N folds of each set")
+    parser.add_argument("--no-default", action="store_true",
+                        help="do not add the default row (already measured in an earlier run)")
     args = parser.parse_args()
     import keras
     import tensorflow as tf
 
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPUs")
     variants = args.variants.split(",") if args.variants else FAMILY_VARIANTS[args.family]
-    if "default" not in variants:
+    if "default" not in variants and not args.no_default:
         variants = ["default"] + variants
     start = time.perf_counter()
     run(args.family, args.sets.split(","), variants, args.seed, args.front_end, args.max_folds)
