@@ -234,3 +234,21 @@ def test_exported_model_labels_like_the_pipeline_without_tensorflow(tones_model,
         for row, want in zip(rows, expected):
             for c, p in want["probabilities"].items():
                 assert row["probabilities"][c] == pytest.approx(p, abs=1e-3)
+
+
+def test_a_closed_output_pipe_ends_the_command_quietly(tmp_path):
+    # ``sklearn-audio predict ... | head -1``: no error line once the reader has gone.
+    for k in range(3):
+        soundfile.write(tmp_path / f"clip{k}.wav", _tone(300.0, 0.2), SR)
+    code = _NO_TENSORFLOW.format(setup=_FAKE_EXPORTED).replace(
+        "assert status == 0, status", "assert status == 141, status")
+    model = tmp_path / "model.tflite"
+    model.write_bytes(b"stand-in")
+    command = [sys.executable, "-c", code, "predict", str(model), str(tmp_path), "--batch-size",
+               "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first row is written
+    err = process.stderr.read()
+    process.wait(timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert b"error" not in err.lower(), err.decode()

@@ -392,6 +392,13 @@ def main(argv=None):
 def _run(args):
     try:
         return args.handler(args)
+    except BrokenPipeError:
+        # The reader of our output went away (``predict ... | head``): stop quietly, as
+        # command-line tools do, with the status of a process ended by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
     except (UserError, AudioFileError, FileNotFoundError, ConnectionError, ValueError) as exc:
         if os.environ.get("SKLEARN_AUDIO_DEBUG"):
             raise
