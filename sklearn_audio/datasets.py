@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._formats import find_audio_files
 from .exceptions import AudioFileError
 from .io import AUDIO_EXTENSIONS, audio_duration
 
@@ -127,23 +128,6 @@ def _visible(entries):
 
 def _class_folders(root):
     return [entry for entry in _visible(root.iterdir()) if entry.is_dir()]
-
-
-def _audio_files(folder, extensions):
-    """Audio files under ``folder`` at any depth, sorted by their path relative to it.
-
-    Hidden files and everything inside hidden folders are skipped; so are
-    symbolic links to folders (``rglob`` does not follow them), which could
-    otherwise loop.
-    """
-    found = []
-    for entry in folder.rglob("*"):
-        relative = entry.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative):
-            continue
-        if entry.suffix.lower() in extensions and entry.is_file():
-            found.append((relative, entry))
-    return [entry for _, entry in sorted(found, key=lambda item: item[0])]
 
 
 def _unreadable_reason(path):
@@ -290,7 +274,7 @@ def load_audio_folder(root, extensions=None, *, return_X_y=False, on_unreadable=
         )
     filenames, target, empty, unreadable, all_unreadable = [], [], [], [], []
     for folder in folders:
-        files = [str(f) for f in _audio_files(folder, extensions)]
+        files = [str(f) for f in find_audio_files(folder, extensions)]
         if not files:
             empty.append(str(folder))
         if on_unreadable == "skip":

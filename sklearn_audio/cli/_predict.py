@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._formats import AUDIO_EXTENSIONS
+from .._formats import AUDIO_EXTENSIONS, find_audio_files
 from ._errors import UserError
 from ._output import row_writer
 from ._progress import file_progress_bar
@@ -123,11 +123,7 @@ def audio_paths(arguments):
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            found = sorted(
-                str(f) for f in path.rglob("*")
-                if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
+            found = [str(f) for f in find_audio_files(path)]
             if not found:
                 raise UserError(
                     f"no audio files in folder {argument} (searched recursively for "
