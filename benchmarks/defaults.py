@@ -13,10 +13,9 @@ features are the README's front end (``AudioLoader(sr=22050) ->
 RawSegmenter(segment_seconds=3.0) -> MFCCTransformer(n_mfcc=13)``, with
 ``output="stats"`` for ``DenseClassifier``), computed once per set, so only
 the classifier differs between rows. Every fit uses ``random_state=seed``.
-The ``cmn``/``cmvn`` variants change the features instead: each clip's MFCC
-frames are centred (and scaled) on their own statistics, padding excluded
-(``cmvn``), the candidate for a library-level per-clip normalisation;
-``-c0`` drops MFCC 0, ``+delta`` adds first-order deltas.
+The ``cmn`` variants change the features instead:
+``MFCCTransformer(normalize="mean")``, each clip's MFCC frames centred on
+their own mean (per-utterance cepstral mean normalisation).
 
 Sets (``$SKLEARN_AUDIO_DATA``, else ``../shared/data``):
 
@@ -76,25 +75,23 @@ VARIANTS = {
         "_groups": True, "time_masks": 2, "freq_masks": 2,
         "_augment": {"n_copies": 2, "pitch_semitones": 2.0},
     },
-    # Per-utterance cepstral mean (and variance) normalisation, applied to the
-    # MFCC frames of every clip, train and test alike (see ``cmvn``): removes
-    # each clip's channel / vocal-tract offset, the classic cure for speaker
-    # and channel mismatch.
-    "cmn": {"_cmvn": {"variance": False}},
-    "cmvn": {"_cmvn": {"variance": True}},
-    "cmn-c0": {"_cmvn": {"variance": False, "drop_c0": True}},
-    "cmvn-c0": {"_cmvn": {"variance": True, "drop_c0": True}},
-    "cmvn+delta": {"_cmvn": {"variance": True}, "_delta": 1},
-    "cmvn+masks": {"_cmvn": {"variance": True}, "time_masks": 2, "freq_masks": 2},
-    "cmvn+mixup": {"_cmvn": {"variance": True}, "mixup": 0.2},
-    "cmvn+pitch": {
-        "_cmvn": {"variance": True}, "_augment": {"n_copies": 2, "pitch_semitones": 2.0},
+    # Per-utterance cepstral mean normalisation of every clip, train and test
+    # alike: removes each clip's level and channel / vocal-tract offset, the
+    # classic cure for speaker and channel mismatch.
+    "cmn": {"_normalize": "mean"},
+    "cmn+masks": {"_normalize": "mean", "time_masks": 2, "freq_masks": 2},
+    "cmn+mixup": {"_normalize": "mean", "mixup": 0.2},
+    "cmn+pitch": {"_normalize": "mean", "_augment": {"n_copies": 2, "pitch_semitones": 2.0}},
+    # Without the white noise, which also fills a short clip's zero tail.
+    "cmn+pitch-noise": {
+        "_normalize": "mean", "_augment": {"n_copies": 2, "pitch_semitones": 2.0, "p_noise": 0.0},
     },
-    "cmn+pitch": {
-        "_cmvn": {"variance": False}, "_augment": {"n_copies": 2, "pitch_semitones": 2.0},
+    # Every copy pitch-shifted (p_pitch=1), not half of them: more voices, same cost.
+    "cmn+pitch1": {
+        "_normalize": "mean", "_augment": {"n_copies": 2, "pitch_semitones": 2.0, "p_pitch": 1.0},
     },
-    "cmvn+pitch+masks": {
-        "_cmvn": {"variance": True}, "time_masks": 2, "freq_masks": 2,
+    "cmn+pitch+masks": {
+        "_normalize": "mean", "time_masks": 2, "freq_masks": 2,
         "_augment": {"n_copies": 2, "pitch_semitones": 2.0},
     },
 }
@@ -142,75 +139,27 @@ def folds(name, labels, speakers, indexes, seed):
     return list(cv.split(labels, labels))
 
 
-def mfcc_step(family, front_end, delta=0):
+def mfcc_step(family, front_end, normalize=None):
     from sklearn_audio import MFCCTransformer
 
     output = "stats" if family == "dense" else "frames"
     if front_end == "fsdd8k":  # benchmarks/fsdd.py's front end: 8 kHz, whole clips
         return MFCCTransformer(
-            sr=8000, n_mfcc=13, n_fft=512, hop_length=128, delta=delta, output=output
+            sr=8000, n_mfcc=13, n_fft=512, hop_length=128, output=output, normalize=normalize
         )
-    return MFCCTransformer(n_mfcc=13, delta=delta, output=output)
+    return MFCCTransformer(n_mfcc=13, output=output, normalize=normalize)
 
 
-def features(paths, family, front_end, delta=0):
+def features(paths, family, front_end, normalize=None):
     from sklearn_audio import AudioLoader, RawSegmenter
 
-    mfcc = mfcc_step(family, front_end, delta)
+    mfcc = mfcc_step(family, front_end, normalize)
     if front_end == "fsdd8k":
         return np.asarray(mfcc.fit_transform(AudioLoader(sr=8000).fit_transform(paths)))
     segments = RawSegmenter(segment_seconds=3.0).fit_transform(
         AudioLoader(sr=22050).fit_transform(paths)
     )
     return np.asarray(mfcc.fit_transform(segments))
-
-
-def padding_mask(frames, n_mfcc=13):
-    """True for each clip's padding frames: ``(n, n_frames)``.
-
-    MFCCTransformer pads a short clip with copies of its silence frame (the
-    clip's dB floor), and the zero tail of a RawSegmenter segment gives that
-    same frame, wherever a circular shift moved it. So padding is every frame
-    equal (to float32 round-off) to the clip's lowest-energy frame, on the
-    static coefficients (deltas of padding are zero anyway). A single such
-    frame is taken as real: the clip filled every frame. White noise added by
-    WaveformAugmenter lifts the tail off the floor: those frames count as real.
-    """
-    static = frames[:, :, :n_mfcc]
-    floor = static[np.arange(len(static)), np.argmin(static[:, :, 0], axis=1)][:, None, :]
-    tolerance = 1e-3 + 1e-5 * np.abs(floor)
-    pad = np.all(np.abs(static - floor) <= tolerance, axis=2)
-    pad[pad.sum(axis=1) < 2] = False
-    return pad
-
-
-def cmvn(X, variance=True, drop_c0=False, n_mfcc=13):
-    """Per-clip cepstral mean (and variance) normalisation of MFCC frames.
-
-    Each clip's real frames (padding excluded, see ``padding_mask``) are
-    centred on their own mean and, with ``variance``, scaled by their own
-    standard deviation, per coefficient; padding frames become 0 (the clip's
-    mean frame), so they carry no level or speaker information. ``drop_c0``
-    removes MFCC 0 (frame energy) and its deltas. Segments ``(n, s, frames,
-    coefs)`` are normalised segment by segment (an all-zero padding segment
-    stays all zero).
-    """
-    X = np.asarray(X, dtype=np.float32)
-    shape = X.shape
-    frames = X.reshape((-1,) + shape[-2:]).copy()
-    pad = padding_mask(frames, n_mfcc)
-    real = ~pad[:, :, None]
-    count = np.maximum(real.sum(axis=1, keepdims=True), 1)
-    mean = np.where(real, frames, 0).sum(axis=1, keepdims=True) / count
-    frames -= mean
-    if variance:
-        var = np.where(real, frames**2, 0).sum(axis=1, keepdims=True) / count
-        frames /= np.sqrt(var) + 1e-3
-    frames[pad] = 0
-    if drop_c0:
-        keep = [c for c in range(shape[-1]) if c % n_mfcc != 0]
-        frames = frames[:, :, keep]
-    return frames.reshape(shape[:-1] + (frames.shape[-1],))
 
 
 def waveforms(paths, front_end):
@@ -222,11 +171,12 @@ def waveforms(paths, front_end):
     return RawSegmenter(segment_seconds=seconds, sr=sr).fit_transform(clips), sr
 
 
-def augmented_features(segments, sr, train, test, family, front_end, augment, seed, delta=0):
+def augmented_features(segments, sr, train, test, family, front_end, augment, seed,
+                       normalize=None):
     """Features of the training clips with augmented copies, and of the test clips."""
     from sklearn_audio import WaveformAugmenter
 
-    mfcc = mfcc_step(family, front_end, delta)
+    mfcc = mfcc_step(family, front_end, normalize)
     augmenter = WaveformAugmenter(sr=sr, random_state=seed, **augment)
     X_train = mfcc.fit_transform(augmenter.fit_transform(segments[train]))
     return np.asarray(X_train), np.asarray(mfcc.transform(segments[test]))
@@ -245,8 +195,8 @@ def run(family, set_names, variant_names, seed, front_end="readme", max_folds=No
         paths, labels, speakers, indexes = load_set(name)
         start = time.perf_counter()
         set_front_end = front_end if name.startswith("fsdd") else "readme"
-        X_by_delta = {0: features(paths, family, set_front_end)}
-        print(f"\n== {name}: {len(paths)} clips, features {X_by_delta[0].shape} in "
+        X_by_norm = {None: features(paths, family, set_front_end)}
+        print(f"\n== {name}: {len(paths)} clips, features {X_by_norm[None].shape} in "
               f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
         splits = folds(name, labels, speakers, indexes, seed)[:max_folds]
         if name == "fsdd_loso":
@@ -257,15 +207,12 @@ def run(family, set_names, variant_names, seed, front_end="readme", max_folds=No
             params = dict(VARIANTS[variant])
             use_groups = params.pop("_groups", False)
             augment = params.pop("_augment", None)
-            norm = params.pop("_cmvn", None)
-            delta = params.pop("_delta", 0)
+            norm = params.pop("_normalize", None)
             if norm is not None and family == "dense":
-                continue  # per-clip stats: CMVN would zero the means and unit the stds
-            if delta not in X_by_delta:
-                X_by_delta[delta] = features(paths, family, set_front_end, delta)
-            X = X_by_delta[delta]
-            if norm is not None:
-                X = cmvn(X, **norm)
+                continue  # per-clip stats: the centred means would all be zero
+            if norm not in X_by_norm:
+                X_by_norm[norm] = features(paths, family, set_front_end, norm)
+            X = X_by_norm[norm]
             if augment is not None and segments is None:
                 segments, sr = waveforms(paths, set_front_end)
             if use_groups and speakers is None or use_groups and name != "fsdd_loso":
@@ -278,10 +225,8 @@ def run(family, set_names, variant_names, seed, front_end="readme", max_folds=No
                 X_train, X_test = X[train], X[test]
                 if augment is not None:
                     X_train, X_test = augmented_features(
-                        segments, sr, train, test, family, set_front_end, augment, seed, delta
+                        segments, sr, train, test, family, set_front_end, augment, seed, norm
                     )
-                    if norm is not None:
-                        X_train, X_test = cmvn(X_train, **norm), cmvn(X_test, **norm)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     clf.fit(X_train, labels[train], **fit_params)

@@ -99,6 +99,10 @@ class LogMelEngine:
             ``n_frames = 1 + len(clip) // hop_length``.
         floor_db : float
             The clip's dB floor (the value of silence).
+        silent : ndarray of bool, shape (n_frames,)
+            Frames whose every mel band is at the floor: digital silence
+            (such as the zero tail of a padded segment) or sound more than
+            ``top_db`` below the clip's loudest bin.
         """
         pad = self.n_fft // 2
         padded = np.zeros(len(clip) + 2 * pad, dtype=np.float32)
@@ -121,5 +125,6 @@ class LogMelEngine:
         log_mel *= 10.0
         floor_db = max(float(log_mel.max()) - self.top_db, 10.0 * np.log10(AMIN))
         np.maximum(log_mel, floor_db, out=log_mel)
+        silent = log_mel.max(axis=1) <= np.float32(floor_db)
         features = log_mel if self.dct_t is None else log_mel @ self.dct_t
-        return features, np.float32(floor_db)
+        return features, np.float32(floor_db), silent

@@ -11,7 +11,9 @@ segments, or 2-D summary statistics with ``output="stats"``. The frame
 count of ``output="frames"`` is fixed at :meth:`fit` (the longest training
 clip, or ``n_frames``);
 shorter clips are padded with their own silence frame and longer ones
-truncated. All-zero padding segments become all-zero features.
+truncated. All-zero padding segments become all-zero features. With
+``normalize="mean"`` each clip's sounding frames are centred on their own
+mean and its silent and padding frames are 0.
 """
 
 import numbers
@@ -35,6 +37,7 @@ _DELTA_WIDTH = 9  # librosa.feature.delta's default window
 # Files decoded per streaming chunk: bounds the raw audio held at once.
 _PATH_CHUNK = 16
 _OUTPUTS = ("frames", "stats")
+_NORMALIZE = (None, "mean")
 
 
 def _deltas(features, order):
@@ -66,6 +69,11 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
     def _check_extra_params(self):
         """Validate the parameters a subclass adds."""
 
+    def __setstate__(self, state):
+        # Transformers saved before ``normalize`` existed did not normalise.
+        state.setdefault("normalize", None)
+        super().__setstate__(state)
+
     # -- parameters ---------------------------------------------------------
     def _check_params(self):
         def positive_int(name):
@@ -90,6 +98,13 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"delta must be 0, 1 or 2, got {self.delta!r}.")
         if self.output not in _OUTPUTS:
             raise ValueError(f"output must be one of {_OUTPUTS}, got {self.output!r}.")
+        if self.normalize not in _NORMALIZE:
+            raise ValueError(f"normalize must be None or 'mean', got {self.normalize!r}.")
+        if self.normalize is not None and self.output == "stats":
+            raise ValueError(
+                "normalize='mean' needs output='frames': it centres each clip on its own "
+                "mean, so the mean half of the statistics would be all zero."
+            )
         check_n_jobs(self.n_jobs)
         self._check_extra_params()
 
@@ -214,14 +229,17 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
 
     def _summarise(self, engine, clip):
         """One clip's output row: fixed-length frames, or its statistics."""
-        features, silence = self._clip_features(engine, clip)
+        features, silence, silent = self._clip_features(engine, clip)
         if self.output == "stats":
             return self._stats(features)
+        if self.normalize == "mean":
+            return self._centred_frames(features, silent, engine.n_outputs)
         return self._fixed_frames(features, silence)
 
     def _clip_features(self, engine, clip):
-        """A clip's features over its natural frames (deltas stacked) and its silence frame."""
-        features, floor_db = engine.compute(clip)
+        """A clip's features over its natural frames (deltas stacked), its silence
+        frame, and which of its frames are silent (every band at the floor)."""
+        features, floor_db, silent = engine.compute(clip)
         silence = engine.silence_frame(floor_db)
         if self.delta:
             features = np.concatenate(
@@ -230,7 +248,7 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
             )
             # Silence is constant in time, so its deltas are zero.
             silence = np.concatenate([silence, np.zeros(len(silence) * self.delta, np.float32)])
-        return features.astype(np.float32, copy=False), silence
+        return features.astype(np.float32, copy=False), silence, silent
 
     def _fixed_frames(self, features, silence):
         """Truncate to ``n_frames_``, or pad with the clip's silence frame."""
@@ -238,6 +256,25 @@ class _SpectralTransformer(TransformerMixin, BaseEstimator):
         n = min(len(features), self.n_frames_)
         out[:n] = features[:n]
         out[n:] = silence
+        return out
+
+    def _centred_frames(self, features, silent, n_static):
+        """``normalize="mean"``: the kept frames centred on their own mean.
+
+        The mean is taken per coefficient over the clip's sounding frames
+        among the first ``n_frames_`` (what the output keeps), and subtracted
+        from their static coefficients; deltas are unchanged by a constant
+        offset. Silent frames and padding become 0, the centred clip's mean
+        frame, so neither carries the clip's level nor its spectral envelope.
+        """
+        out = np.zeros((self.n_frames_, features.shape[1]), dtype=np.float32)
+        kept = features[: self.n_frames_]
+        sounding = np.flatnonzero(~silent[: self.n_frames_])
+        if len(sounding):
+            out[sounding] = kept[sounding]
+            # Accumulated in float64: long clips sum thousands of dB-scale values.
+            mean = kept[sounding, :n_static].mean(axis=0, dtype=np.float64)
+            out[sounding, :n_static] -= mean.astype(np.float32)
         return out
 
     def _stats(self, frames):
@@ -322,6 +359,18 @@ class MFCCTransformer(_SpectralTransformer):
     n_frames : int or None, default=None
         Frames per clip (or segment) in the output. ``None`` fixes it at
         fit from the longest training clip. Not used by ``output="stats"``.
+    normalize : {None, "mean"}, default=None
+        ``"mean"``: per-clip cepstral mean normalisation. Each clip (each
+        segment, for segmented input) is centred on the mean of its own
+        sounding frames, coefficient by coefficient, which removes its
+        level and the constant part of its spectral envelope (microphone,
+        room, the speaker's vocal tract). Frames whose every mel band is at
+        the clip's dB floor (digital silence, padding, a segment's zero
+        tail) are left out of the mean and become 0. It helps speech tasks
+        tested on unseen speakers or channels and hurts where the envelope
+        is the class, as with instruments (see the user guide's evidence).
+        Needs ``output="frames"``; not supported by
+        :func:`sklearn_audio.export.export_model`.
 
     Attributes
     ----------
@@ -359,6 +408,12 @@ class MFCCTransformer(_SpectralTransformer):
     (2, 44, 13)
     >>> MFCCTransformer(n_mfcc=13, delta=1, output="stats").fit_transform(X).shape
     (2, 52)
+
+    Centred on each clip's own mean (every frame of a sine is sounding):
+
+    >>> F = MFCCTransformer(n_mfcc=13, normalize="mean").fit_transform(X)
+    >>> bool(np.allclose(F.mean(axis=1), 0, atol=1e-3))
+    True
     """
 
     def __init__(
@@ -374,6 +429,7 @@ class MFCCTransformer(_SpectralTransformer):
         output="frames",
         n_jobs=None,
         n_frames=None,
+        normalize=None,
     ):
         self.sr = sr
         self.n_mfcc = n_mfcc
@@ -386,6 +442,7 @@ class MFCCTransformer(_SpectralTransformer):
         self.output = output
         self.n_jobs = n_jobs
         self.n_frames = n_frames
+        self.normalize = normalize
 
     def _check_extra_params(self):
         if (
@@ -445,6 +502,11 @@ class MelSpectrogramTransformer(_SpectralTransformer):
     n_frames : int or None, default=None
         Frames per clip (or segment); ``None`` fixes it at fit. Not used by
         ``output="stats"``.
+    normalize : {None, "mean"}, default=None
+        ``"mean"`` centres each clip (or segment) on the mean of its own
+        sounding frames, band by band, and sets silent frames (every band at
+        the dB floor) to 0, as :class:`MFCCTransformer` does. Needs
+        ``output="frames"``.
 
     Attributes
     ----------
@@ -488,6 +550,7 @@ class MelSpectrogramTransformer(_SpectralTransformer):
         output="frames",
         n_jobs=None,
         n_frames=None,
+        normalize=None,
     ):
         self.sr = sr
         self.n_mels = n_mels
@@ -500,6 +563,7 @@ class MelSpectrogramTransformer(_SpectralTransformer):
         self.output = output
         self.n_jobs = n_jobs
         self.n_frames = n_frames
+        self.normalize = normalize
 
     def _check_extra_params(self):
         if not isinstance(self.top_db, numbers.Real) or self.top_db <= 0:

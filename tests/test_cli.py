@@ -86,6 +86,10 @@ def test_build_pipeline_steps():
     assert dense.named_steps["mfcc"].output == "stats"
     with pytest.raises(ValueError, match="Unknown model"):
         build_pipeline("svm", sr=8000)
+    with pytest.raises(ValueError, match="normalize centres MFCC frames"):
+        build_pipeline("dense", sr=8000, normalize="mean")
+    with pytest.raises(ValueError, match="pitch_semitones .* needs augment"):
+        build_pipeline("cnn", sr=8000, segment_seconds=1.0, pitch_semitones=2.0)
 
 
 @pytest.mark.slow
@@ -467,6 +471,7 @@ def test_frame_flags_and_augment_reach_the_cnn(tmp_path, capsys):
     status, out, _ = _run(
         capsys, "train", str(data), "--sr", "8000", "--model", "cnn", "--epochs", "1",
         "--segment-seconds", "0.5", "--time-masks", "2", "--freq-masks", "1", "--augment", "2",
+        "--pitch-shift", "2", "--normalize", "mean",
         "--random-state", "5", "--test-size", "0.34", "--out", str(model),
     )
     assert status == 0
@@ -475,9 +480,25 @@ def test_frame_flags_and_augment_reach_the_cnn(tmp_path, capsys):
     aug = steps["aug"]
     assert type(aug).__name__ == "WaveformAugmenter"
     assert (aug.n_copies, aug.sr, aug.random_state) == (2, 8000, 5)
+    assert (aug.pitch_semitones, aug.p_pitch) == (2.0, 0.5)
+    assert steps["mfcc"].normalize == "mean"
     # Augmentation is a training-only step, before the features.
     assert list(steps) == ["load", "seg", "aug", "mfcc", "clf"]
-    assert json.loads((tmp_path / "m.report.json").read_text())["parameters"]["augment"] == 2
+    parameters = json.loads((tmp_path / "m.report.json").read_text())["parameters"]
+    assert (parameters["augment"], parameters["pitch_shift"], parameters["normalize"]) == (
+        2, 2.0, "mean")
+
+
+def test_without_the_flags_no_normalisation_or_pitch_shift(tmp_path, capsys):
+    data = _tones(tmp_path / "data", seconds=1.0, per_class=3)
+    model = tmp_path / "m.joblib"
+    status, _, _ = _run(
+        capsys, "train", str(data), "--sr", "8000", "--model", "cnn", "--epochs", "1",
+        "--segment-seconds", "0.5", "--augment", "1", "--test-size", "0.34", "--out", str(model),
+    )
+    assert status == 0
+    steps = _pipeline(model).named_steps
+    assert steps["mfcc"].normalize is None and steps["aug"].pitch_semitones is None
 
 
 @pytest.mark.parametrize(
@@ -498,6 +519,8 @@ def test_frame_flags_and_augment_reach_the_cnn(tmp_path, capsys):
         (["--freq-masks", "1"], ["--freq-masks", "--model auto chose dense for 2 training"]),
         (["--model", "dense", "--augment", "1", "--segment-seconds", "0.5"],
          ["--augment", "--model cnn or lstm"]),
+        (["--model", "dense", "--normalize", "mean"], ["--normalize", "--model cnn or lstm"]),
+        (["--model", "cnn", "--pitch-shift", "2"], ["--pitch-shift", "--augment N"]),
     ],
 )
 def test_flag_combinations_that_cannot_work_name_the_flag(tmp_path, capsys, flags, fragments):

@@ -68,8 +68,8 @@ def test_tags_top_is_bounded_by_the_tag_count(mss_dir, capsys):
 
 @pytest.mark.parametrize("flags", [
     ["--model", "cnn"], ["--segment-seconds", "1"], ["--augment", "2"], ["--max-segments", "4"],
-    ["--time-masks", "1"],
-], ids=["cnn", "segments", "augment", "max-segments", "time-masks"])
+    ["--time-masks", "1"], ["--normalize", "mean"],
+], ids=["cnn", "segments", "augment", "max-segments", "time-masks", "normalize"])
 def test_musicnn_features_refuse_frame_flags(mss_dir, tmp_path, capsys, flags):
     out = tmp_path / "model.skaudio"
     status, _, err = _run(capsys, "train", str(mss_dir), "--features", "musicnn", *flags,

@@ -269,6 +269,9 @@ def test_unsupported_settings_are_refused_by_name(exported_dense, mss_dir):
     deltas = MFCCTransformer(delta=1, output="stats", **SPECTRAL).fit(paths[:2])
     with pytest.raises(UnsupportedPipelineError, match=r"MFCCTransformer\(delta=1\)"):
         export_model(Pipeline([("load", AudioLoader(sr=SR)), ("f", deltas), ("c", clf)]), "m.tflite")
+    centred = MFCCTransformer(normalize="mean", **SPECTRAL).fit(paths[:2])
+    with pytest.raises(UnsupportedPipelineError, match=r"MFCCTransformer\(normalize='mean'\)"):
+        export_model(Pipeline([("load", AudioLoader(sr=SR)), ("f", centred), ("c", clf)]), "m.tflite")
     stereo = Pipeline([("load", AudioLoader(sr=SR, mono=False)), *pipe.steps[1:]])
     with pytest.raises(UnsupportedPipelineError, match=r"AudioLoader\(mono=False\)"):
         export_model(stereo, "m.tflite")

@@ -24,6 +24,8 @@ TINY = dict(sr=100, n_fft=8, hop_length=4, n_mels=4)
         MFCCTransformer(n_mfcc=3, **TINY),
         MFCCTransformer(n_mfcc=3, output="stats", delta=1, **TINY),
         MelSpectrogramTransformer(**TINY),
+        MFCCTransformer(n_mfcc=3, normalize="mean", **TINY),
+        MelSpectrogramTransformer(normalize="mean", **TINY),
     ]
 )
 def test_sklearn_compatible(estimator, check):

@@ -167,6 +167,12 @@ def _add_training_options(parser):
         help="augmented copies of every training segment (gain, noise, time shift; "
              "WaveformAugmenter), cnn and lstm on segmented clips only; 0 is off (default: 0)",
     )
+    group.add_argument(
+        "--pitch-shift", type=_positive_float, default=None, metavar="SEMITONES",
+        help="with --augment, also shift the pitch of half the copies by a random amount up "
+             "to SEMITONES either way (2 suits speech from unseen speakers) (default: no "
+             "pitch shift)",
+    )
 
 
 def _max_segments_help():
@@ -249,6 +255,13 @@ def build_parser():
     )
     train.add_argument("--max-segments", type=_positive_int, default=None, metavar="N",
                        help=_max_segments_help())
+    train.add_argument(
+        "--normalize", choices=("none", "mean"), default="none",
+        help="mean: centre each clip's (or segment's) MFCC frames on their own mean, which "
+             "removes its level and the colouring of microphone, room and voice; for speech "
+             "tested on unseen speakers or recording set-ups, not for instruments; cnn and "
+             "lstm only (default: none)",
+    )
     _add_training_options(train)
     train.set_defaults(handler=_lazy_handler("_commands", "train"))
 

@@ -109,6 +109,7 @@ def _check_training_flags(args):
             ("--segment-seconds", args.segment_seconds), ("--augment", args.augment or None),
             ("--max-segments", getattr(args, "max_segments", None)),
             ("--time-masks", args.time_masks), ("--freq-masks", args.freq_masks),
+            ("--normalize mean", _normalize(args)),
         ) if value is not None]
         if given:
             raise UserError(
@@ -141,6 +142,14 @@ def _check_training_flags(args):
             "--augment adds copies of segments, and --segment-seconds 0 keeps whole clips; "
             "give a segment length or drop --augment"
         )
+    if getattr(args, "pitch_shift", None) and not args.augment:
+        raise UserError("--pitch-shift sets how the augmented copies are made: give --augment N")
+
+
+def _normalize(args):
+    """``--normalize``: the MFCC step's ``normalize`` parameter (None for "none")."""
+    value = getattr(args, "normalize", "none")
+    return None if value == "none" else value
 
 
 def _check_model_flags(args, model, n_training_clips, segment_seconds, segment_reason):
@@ -149,7 +158,9 @@ def _check_model_flags(args, model, n_training_clips, segment_seconds, segment_r
         why = ("--model dense" if args.model == "dense" else
                f"--model auto chose dense for {n_training_clips} training clips (fewer than "
                f"{_pipelines.AUTO_CNN_MIN_CLIPS})")
-        for name in (*FRAME_ONLY_PARAMS, "augment"):
+        for name in (*FRAME_ONLY_PARAMS, "augment", "normalize"):
+            if name == "normalize" and _normalize(args) is None:
+                continue
             if getattr(args, name, None):
                 flag = "--" + name.replace("_", "-")
                 raise UserError(
@@ -340,6 +351,7 @@ def train(args):
         model, sr=args.sr, segment_seconds=segment_seconds, augment=args.augment,
         random_state=args.random_state, callbacks=[epoch_progress_bar()], verbose=True,
         features=features, on_unreadable="skip" if args.skip_unreadable else "raise",
+        normalize=_normalize(args), pitch_semitones=args.pitch_shift,
         **_segment_params(args), **_classifier_params(args),
     )
     summary = {
@@ -356,6 +368,8 @@ def train(args):
             "test_size": None if args.cv else args.test_size,
             "cv": args.cv,
             "augment": args.augment,
+            "pitch_shift": args.pitch_shift,
+            "normalize": _normalize(args),
             "max_segments": getattr(args, "max_segments", None),
             "classifier": _classifier_record(pipeline),
         },

@@ -149,7 +149,7 @@ def choose_segmenting(durations, requested=None):
 def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, random_state=0,
                    callbacks=None, verbose=False, max_segments=MAX_SEGMENTS,
                    chunk_size=CHUNK_SIZE, features="mfcc", on_unreadable="raise",
-                   **classifier_params):
+                   normalize=None, pitch_semitones=None, **classifier_params):
     """Loader, optional segmenter and augmenter, MFCC features and one of our Keras classifiers.
 
     With ``features="musicnn"``, the front end is instead a
@@ -195,6 +195,13 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
     features : {"mfcc", "musicnn"}, default="mfcc"
         The front end. ``"musicnn"`` needs ``model="dense"`` and takes no
         ``segment_seconds``, ``augment`` or ``max_segments``.
+    normalize : {None, "mean"}, default=None
+        The MFCC step's per-clip mean normalisation (``--normalize mean``);
+        needs a network on frames (``"cnn"`` or ``"lstm"``).
+    pitch_semitones : float or None, default=None
+        The augmenter's ``pitch_semitones`` (``--pitch-shift``): half the
+        augmented copies get their pitch shifted by a random amount up to
+        this many semitones either way; needs ``augment``.
     **classifier_params
         Parameters of the classifier (``epochs``, ``patience``...); those
         given as None keep the classifier's default.
@@ -237,6 +244,13 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
         )
     if augment and not segment_seconds:
         raise ValueError("augment needs segment_seconds: the augmenter works on segments.")
+    if pitch_semitones and not augment:
+        raise ValueError("pitch_semitones is a setting of the augmenter: it needs augment.")
+    if normalize is not None and (model == "dense" or features == "musicnn"):
+        raise ValueError(
+            "normalize centres MFCC frames: it needs features='mfcc' and a network on frames "
+            "(model='cnn' or 'lstm')."
+        )
     classifier_class = {
         "cnn": models.CNNClassifier,
         "lstm": models.LSTMClassifier,
@@ -258,11 +272,11 @@ def build_pipeline(model, *, sr, segment_seconds=None, n_mfcc=13, augment=0, ran
                                           max_segments=max_segments)))
     if augment:
         steps.append(("aug", WaveformAugmenter(n_copies=augment, sr=sr,
+                                               pitch_semitones=pitch_semitones,
                                                random_state=random_state)))
     output = "stats" if model == "dense" else "frames"
-    steps.append(
-        ("mfcc", MFCCTransformer(sr=sr, n_mfcc=n_mfcc, output=output, **spectral_params(sr)))
-    )
+    steps.append(("mfcc", MFCCTransformer(sr=sr, n_mfcc=n_mfcc, output=output,
+                                          normalize=normalize, **spectral_params(sr))))
     steps.append(("clf", classifier_class(**params)))
     return StreamingPipeline(steps, chunk_size=chunk_size)
 

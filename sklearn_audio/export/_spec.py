@@ -115,6 +115,10 @@ def _feature_settings(step, sr):
     if step.delta != 0:
         _refuse(step, "delta", step.delta,
                 "delta features are not supported by the exporter; use delta=0.")
+    if getattr(step, "normalize", None) is not None:
+        _refuse(step, "normalize", step.normalize,
+                "per-clip mean normalisation is not supported by the exporter; "
+                "use normalize=None.")
     if step.sr != sr:
         _refuse(step, "sr", step.sr, f"it differs from the loader's sampling rate {sr}.")
     is_mfcc = isinstance(step, MFCCTransformer)
