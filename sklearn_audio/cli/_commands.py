@@ -158,11 +158,11 @@ def _check_model_flags(args, model, n_training_clips, segment_seconds, segment_r
         why = ("--model dense" if args.model == "dense" else
                f"--model auto chose dense for {n_training_clips} training clips (fewer than "
                f"{_pipelines.AUTO_CNN_MIN_CLIPS})")
-        for name in (*FRAME_ONLY_PARAMS, "augment", "normalize"):
-            if name == "normalize" and _normalize(args) is None:
-                continue
-            if getattr(args, name, None):
-                flag = "--" + name.replace("_", "-")
+        given = {"--" + name.replace("_", "-"): getattr(args, name, None)
+                 for name in (*FRAME_ONLY_PARAMS, "augment")}
+        given["--normalize"] = _normalize(args)
+        for flag, value in given.items():
+            if value:
                 raise UserError(
                     f"{flag} needs a network on MFCC frames (--model cnn or lstm); {why}, "
                     "which works on MFCC statistics, one vector per clip"
